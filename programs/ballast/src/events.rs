@@ -1,0 +1,127 @@
+//! Events: one per state change, with the amounts and the resulting key figures.
+
+use anchor_lang::prelude::*;
+
+/// A market was created or one of its settings changed.
+#[event]
+pub struct MarketUpdated {
+    pub market: Pubkey,
+    /// Which setting changed (the `MarketUpdate` variant name).
+    pub change: String,
+    pub admin: Pubkey,
+    pub pause_flags: u8,
+}
+
+/// A reserve was created or its configuration or pause flags changed.
+#[event]
+pub struct ReserveConfigured {
+    pub market: Pubkey,
+    pub reserve: Pubkey,
+    pub by_admin: bool,
+    pub pause_flags: u8,
+    pub ltv_bps: u16,
+    pub liquidation_threshold_bps: u16,
+    pub supply_cap: u64,
+    pub borrow_cap: u64,
+}
+
+/// Tokens were deposited.
+#[event]
+pub struct Deposited {
+    pub reserve: Pubkey,
+    pub obligation: Pubkey,
+    pub amount: u64,
+    pub shares_minted: u128,
+    pub available_liquidity: u64,
+}
+
+/// Tokens were withdrawn.
+#[event]
+pub struct Withdrawn {
+    pub reserve: Pubkey,
+    pub obligation: Pubkey,
+    pub amount: u64,
+    pub shares_burned: u128,
+    pub available_liquidity: u64,
+}
+
+/// Tokens were borrowed.
+#[event]
+pub struct Borrowed {
+    pub reserve: Pubkey,
+    pub obligation: Pubkey,
+    pub amount: u64,
+    pub scaled_debt_added: u128,
+    pub borrow_limit: u128,
+    pub debt_value: u128,
+}
+
+/// Debt was repaid.
+#[event]
+pub struct Repaid {
+    pub reserve: Pubkey,
+    pub obligation: Pubkey,
+    pub payer: Pubkey,
+    pub amount: u64,
+    pub scaled_debt_removed: u128,
+    pub remaining_debt: u64,
+}
+
+/// A deposit was enabled or disabled as collateral.
+#[event]
+pub struct CollateralSet {
+    pub obligation: Pubkey,
+    pub reserve: Pubkey,
+    pub enabled: bool,
+}
+
+/// Fees and fund flows were swept.
+#[event]
+pub struct FeesCollected {
+    pub reserve: Pubkey,
+    pub protocol_fees: u64,
+    pub insurance_to_fund: u64,
+    pub receivable_to_liquidity: u64,
+    pub fund_balance: u64,
+}
+
+/// Tokens were added to a reserve's bad-debt fund.
+#[event]
+pub struct FundContributed {
+    pub reserve: Pubkey,
+    pub contributor: Pubkey,
+    pub amount: u64,
+    pub fund_balance: u64,
+}
+
+/// An obligation was liquidated.
+#[event]
+pub struct Liquidated {
+    pub obligation: Pubkey,
+    pub liquidator: Pubkey,
+    pub repay_reserve: Pubkey,
+    pub collateral_reserve: Pubkey,
+    pub repaid: u64,
+    pub seized: u64,
+    pub bonus_bps: u64,
+    pub protocol_fee: u64,
+    pub received_as_shares: bool,
+    pub health_before_wad: u128,
+    pub health_after_wad: u128,
+}
+
+/// Bad debt of one borrow was written off.
+#[event]
+pub struct BadDebtRealized {
+    pub obligation: Pubkey,
+    pub reserve: Pubkey,
+    /// Debt written off (token units × WAD).
+    pub debt_wad: u128,
+    /// Covered by the fund (token units × WAD).
+    pub covered_wad: u128,
+    /// Written off against depositors (token units × WAD).
+    pub socialized_wad: u128,
+    pub fund_balance_after: u64,
+    pub share_value_after_wad: u128,
+    pub frozen: bool,
+}

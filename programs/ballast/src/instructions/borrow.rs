@@ -1,0 +1,79 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::token::transfer_out;
+use crate::errors::BallastError;
+use crate::events::Borrowed;
+use crate::state::{Market, Obligation, Reserve, PAUSE_BORROW};
+use crate::valuation::require_within_borrow_limit;
+
+#[derive(Accounts)]
+pub struct Borrow<'info> {
+    pub owner: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = mint @ BallastError::WrongMint,
+        has_one = liquidity_vault @ BallastError::WrongVault,
+        has_one = token_program @ BallastError::WrongTokenProgram
+    )]
+    pub reserve: Account<'info, Reserve>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = owner @ BallastError::NotObligationOwner
+    )]
+    pub obligation: Account<'info, Obligation>,
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = destination.mint == mint.key() @ BallastError::WrongMint)]
+    pub destination: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+    // remaining_accounts: `[reserve, oracle]` per position of the obligation *after* the
+    // borrow (a new borrow reserve comes after the existing positions).
+}
+
+/// 1. accrue; 2. book the borrow (liquidity, cap, scaled debt rounded up); 3. require the
+/// borrow limit under strict prices; 4. pay out.
+pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &mut *ctx.accounts;
+    let reserve_key = accounts.reserve.key();
+    let reserve = &mut accounts.reserve;
+    reserve.require_not_paused(accounts.market.pause_flags, PAUSE_BORROW)?;
+    reserve.accrue_interest(now)?;
+    let scaled = reserve.borrow(amount)?;
+    accounts.obligation.add_debt(reserve_key, scaled)?;
+    let live = [(reserve_key, &**reserve)];
+    let (valuation, totals) = require_within_borrow_limit(
+        &accounts.market.key(),
+        &accounts.market,
+        &accounts.obligation,
+        ctx.remaining_accounts,
+        &live,
+        now,
+    )?;
+    if let Some(publish_time) = valuation.publish_time(&reserve_key) {
+        reserve.last_oracle_publish_time = publish_time;
+    }
+    transfer_out(
+        &accounts.token_program.to_account_info(),
+        &accounts.liquidity_vault.to_account_info(),
+        &accounts.destination.to_account_info(),
+        &accounts.mint.to_account_info(),
+        &reserve.to_account_info(),
+        reserve,
+        amount,
+    )?;
+    emit!(Borrowed {
+        reserve: reserve_key,
+        obligation: accounts.obligation.key(),
+        amount,
+        scaled_debt_added: scaled,
+        borrow_limit: totals.borrow_limit,
+        debt_value: totals.debt_value,
+    });
+    Ok(())
+}

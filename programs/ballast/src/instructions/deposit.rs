@@ -1,0 +1,68 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::token::transfer_in;
+use crate::errors::BallastError;
+use crate::events::Deposited;
+use crate::state::{Market, Obligation, Reserve, PAUSE_DEPOSIT};
+
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    /// The obligation's owner; pays the tokens.
+    pub owner: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = mint @ BallastError::WrongMint,
+        has_one = liquidity_vault @ BallastError::WrongVault,
+        has_one = token_program @ BallastError::WrongTokenProgram
+    )]
+    pub reserve: Account<'info, Reserve>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = owner @ BallastError::NotObligationOwner
+    )]
+    pub obligation: Account<'info, Obligation>,
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = source.mint == mint.key() @ BallastError::WrongMint)]
+    pub source: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// 1. accrue; 2. book the deposit (cap, shares rounded down); 3. credit the obligation;
+/// 4. move the tokens and check the vault received exactly them. No price is read.
+pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let reserve = &mut accounts.reserve;
+    reserve.require_not_paused(accounts.market.pause_flags, PAUSE_DEPOSIT)?;
+    reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let shares = reserve.deposit(amount)?;
+    accounts.obligation.add_shares(reserve.key(), shares)?;
+    let before = accounts.liquidity_vault.amount;
+    transfer_in(
+        &accounts.token_program.to_account_info(),
+        &accounts.source.to_account_info(),
+        &accounts.liquidity_vault.to_account_info(),
+        &accounts.mint.to_account_info(),
+        &accounts.owner.to_account_info(),
+        amount,
+        reserve.decimals,
+    )?;
+    accounts.liquidity_vault.reload()?;
+    require!(
+        accounts.liquidity_vault.amount == before + amount,
+        BallastError::VaultBalanceMismatch
+    );
+    emit!(Deposited {
+        reserve: reserve.key(),
+        obligation: accounts.obligation.key(),
+        amount,
+        shares_minted: shares,
+        available_liquidity: reserve.available_liquidity,
+    });
+    Ok(())
+}

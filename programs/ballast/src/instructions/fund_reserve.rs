@@ -1,0 +1,56 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::token::transfer_in;
+use crate::errors::BallastError;
+use crate::events::FundContributed;
+use crate::state::{Market, Reserve};
+
+#[derive(Accounts)]
+pub struct FundReserve<'info> {
+    /// Anyone.
+    pub contributor: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = mint @ BallastError::WrongMint,
+        has_one = fund_vault @ BallastError::WrongVault,
+        has_one = token_program @ BallastError::WrongTokenProgram
+    )]
+    pub reserve: Account<'info, Reserve>,
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub fund_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = source.mint == mint.key() @ BallastError::WrongMint)]
+    pub source: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Adds `amount` tokens to the reserve's bad-debt fund. Reads no price; never paused.
+pub fn handle_fund_reserve(ctx: Context<FundReserve>, amount: u64) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    accounts.reserve.contribute_to_fund(amount)?;
+    let before = accounts.fund_vault.amount;
+    transfer_in(
+        &accounts.token_program.to_account_info(),
+        &accounts.source.to_account_info(),
+        &accounts.fund_vault.to_account_info(),
+        &accounts.mint.to_account_info(),
+        &accounts.contributor.to_account_info(),
+        amount,
+        accounts.reserve.decimals,
+    )?;
+    accounts.fund_vault.reload()?;
+    require!(
+        accounts.fund_vault.amount == before + amount,
+        BallastError::VaultBalanceMismatch
+    );
+    emit!(FundContributed {
+        reserve: accounts.reserve.key(),
+        contributor: accounts.contributor.key(),
+        amount,
+        fund_balance: accounts.reserve.fund_balance,
+    });
+    Ok(())
+}

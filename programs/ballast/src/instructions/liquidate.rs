@@ -1,0 +1,298 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::realize_bad_debt::write_off_obligation;
+use super::token::{transfer_in, transfer_out};
+use crate::errors::{BallastError, MathResultExt};
+use crate::events::Liquidated;
+use crate::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
+use crate::math::BPS;
+use crate::oracle::PricePolicyKind;
+use crate::state::{Market, Obligation, Reserve, PAUSE_LIQUIDATE};
+use crate::valuation::Valuation;
+
+/// Arguments of `liquidate`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidateArgs {
+    /// Most debt tokens the liquidator will pay; larger than allowed is clipped.
+    pub max_repay: u64,
+    /// Fewest collateral tokens (or their value in shares) the liquidator accepts.
+    pub min_collateral_out: u64,
+    /// Take the collateral as supply shares in `liquidator_obligation` instead of tokens.
+    pub receive_shares: bool,
+}
+
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    /// Anyone but the obligation's owner.
+    pub liquidator: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    pub obligation: Account<'info, Obligation>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        constraint = repay_reserve.mint == repay_mint.key() @ BallastError::WrongMint,
+        constraint = repay_reserve.liquidity_vault == repay_liquidity_vault.key() @ BallastError::WrongVault,
+        constraint = repay_reserve.token_program == repay_token_program.key() @ BallastError::WrongTokenProgram
+    )]
+    pub repay_reserve: Account<'info, Reserve>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        constraint = collateral_reserve.key() != repay_reserve.key() @ BallastError::WrongReserve,
+        constraint = collateral_reserve.mint == collateral_mint.key() @ BallastError::WrongMint,
+        constraint = collateral_reserve.liquidity_vault == collateral_liquidity_vault.key() @ BallastError::WrongVault,
+        constraint = collateral_reserve.token_program == collateral_token_program.key() @ BallastError::WrongTokenProgram
+    )]
+    pub collateral_reserve: Account<'info, Reserve>,
+    pub repay_mint: InterfaceAccount<'info, Mint>,
+    pub collateral_mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub repay_liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut)]
+    pub collateral_liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    /// The liquidator's account the repayment is taken from.
+    #[account(mut, constraint = repay_source.mint == repay_mint.key() @ BallastError::WrongMint)]
+    pub repay_source: InterfaceAccount<'info, TokenAccount>,
+    /// The liquidator's account the collateral is paid to (unless `receive_shares`).
+    #[account(mut, constraint = collateral_destination.mint == collateral_mint.key() @ BallastError::WrongMint)]
+    pub collateral_destination: Option<InterfaceAccount<'info, TokenAccount>>,
+    /// The liquidator's own obligation in this market, credited when `receive_shares`.
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        constraint = liquidator_obligation.owner == liquidator.key() @ BallastError::NotObligationOwner
+    )]
+    pub liquidator_obligation: Option<Account<'info, Obligation>>,
+    pub repay_token_program: Interface<'info, TokenInterface>,
+    pub collateral_token_program: Interface<'info, TokenInterface>,
+    // remaining_accounts: `[reserve, oracle]` per position, canonical order; reserves writable
+    // when the liquidation may take the last collateral (bad debt is then realized).
+}
+
+/// Permissionless liquidation (PROTOCOL.md §6–§7):
+/// 1. checks: not paused, not the owner; accrue both reserves;
+/// 2. value the obligation under liquidation prices; require HF < 1;
+/// 3. size: close factor, clip, dust rule, bonus capped by the buffer, fee to the fund;
+/// 4. repay the debt, move the seized shares (fee to the fund, rest to the liquidator as
+///    tokens or shares), check the liquidator's floor;
+/// 5. if no collateral of value is left and debt remains, realize all bad debt; otherwise a
+///    position that had a buffer must end healthier;
+/// 6. move the tokens.
+pub fn handle_liquidate<'info>(
+    ctx: Context<'info, Liquidate<'info>>,
+    args: LiquidateArgs,
+) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &mut *ctx.accounts;
+    let market = &accounts.market;
+    let market_key = market.key();
+    let obligation_key = accounts.obligation.key();
+    let repay_key = accounts.repay_reserve.key();
+    let collateral_key = accounts.collateral_reserve.key();
+
+    // 1.
+    accounts
+        .repay_reserve
+        .require_not_paused(market.pause_flags, PAUSE_LIQUIDATE)?;
+    accounts
+        .collateral_reserve
+        .require_not_paused(market.pause_flags, PAUSE_LIQUIDATE)?;
+    require_keys_neq!(
+        accounts.obligation.owner,
+        accounts.liquidator.key(),
+        BallastError::SelfLiquidation
+    );
+    accounts.repay_reserve.accrue_interest(now)?;
+    accounts.collateral_reserve.accrue_interest(now)?;
+
+    // 2.
+    let mut valuation = Valuation::load(
+        &market_key,
+        market,
+        &accounts.obligation,
+        ctx.remaining_accounts,
+        &[
+            (repay_key, &accounts.repay_reserve),
+            (collateral_key, &accounts.collateral_reserve),
+        ],
+        PricePolicyKind::Liquidation,
+        now,
+    )?;
+    let before = valuation.totals(&accounts.obligation)?;
+    require!(before.is_liquidatable(), BallastError::ObligationHealthy);
+    let health_before = before.health_factor_wad().or_err()?;
+    let debt_price = valuation
+        .get(&repay_key)?
+        .price
+        .ok_or(BallastError::NoBorrowInReserve)?;
+    let collateral_price = valuation
+        .get(&collateral_key)?
+        .price
+        .ok_or(BallastError::NoDepositInReserve)?;
+    accounts.repay_reserve.last_oracle_publish_time = debt_price.publish_time;
+    accounts.collateral_reserve.last_oracle_publish_time = collateral_price.publish_time;
+
+    // 3.
+    let borrow = *accounts
+        .obligation
+        .borrow(&repay_key)
+        .ok_or(BallastError::NoBorrowInReserve)?;
+    let deposit = *accounts
+        .obligation
+        .deposit(&collateral_key)
+        .ok_or(BallastError::NoDepositInReserve)?;
+    require!(deposit.collateral_enabled, BallastError::NoDepositInReserve);
+    let repay_reserve = &mut accounts.repay_reserve;
+    let collateral_reserve = &mut accounts.collateral_reserve;
+    let collateral_config = collateral_reserve.config;
+    let outcome = size_liquidation(
+        &market.liquidation.settings(),
+        &LiquidationRequest {
+            health_wad: health_before,
+            total_debt_value: before.debt_value,
+            debt: PositionQuote {
+                tokens: repay_reserve.owed_tokens(borrow.scaled_debt)?,
+                decimals: repay_reserve.decimals,
+                price: debt_price.debt,
+            },
+            collateral: PositionQuote {
+                tokens: collateral_reserve.tokens_for_shares(deposit.shares)?,
+                decimals: collateral_reserve.decimals,
+                price: collateral_price.collateral,
+            },
+            collateral_liquidation_threshold_bps: u64::from(
+                collateral_config.liquidation_threshold_bps,
+            ),
+            min_bonus_bps: u64::from(collateral_config.min_liquidation_bonus_bps),
+            max_bonus_bps: u64::from(collateral_config.max_liquidation_bonus_bps),
+            protocol_fee_bps: u64::from(collateral_config.protocol_liquidation_fee_bps),
+            max_repay: args.max_repay,
+        },
+    )
+    .or_err()?;
+
+    // 4.
+    let (repaid, removed_debt) = repay_reserve.repay(outcome.repay_tokens, borrow.scaled_debt)?;
+    accounts.obligation.remove_debt(&repay_key, removed_debt)?;
+    let seized_shares = if outcome.takes_all_collateral {
+        deposit.shares
+    } else {
+        collateral_reserve
+            .shares_for_withdrawal(outcome.seize_tokens)?
+            .min(deposit.shares)
+    };
+    let fee_shares = if outcome.fee_tokens == 0 {
+        0
+    } else {
+        crate::math::fixed::mul_div_ceil(
+            seized_shares,
+            u128::from(outcome.fee_tokens),
+            u128::from(outcome.seize_tokens),
+        )
+        .or_err()?
+        .min(seized_shares)
+    };
+    let liquidator_shares = seized_shares - fee_shares;
+    accounts
+        .obligation
+        .remove_shares(&collateral_key, seized_shares)?;
+    let fee_value_wad = collateral_reserve.move_shares_to_fund(fee_shares)?;
+    let collateral_out = if args.receive_shares {
+        let value = collateral_reserve.tokens_for_shares(liquidator_shares)?;
+        let liquidator_obligation = accounts
+            .liquidator_obligation
+            .as_mut()
+            .ok_or(BallastError::LiquidatorObligationRequired)?;
+        require_keys_neq!(
+            liquidator_obligation.key(),
+            obligation_key,
+            BallastError::DuplicateObligation
+        );
+        liquidator_obligation.add_shares(collateral_key, liquidator_shares)?;
+        value
+    } else {
+        collateral_reserve.redeem_shares(liquidator_shares)?
+    };
+    require!(
+        collateral_out >= args.min_collateral_out,
+        BallastError::SlippageExceeded
+    );
+
+    // 5.
+    valuation.refresh(&repay_key, repay_reserve);
+    valuation.refresh(&collateral_key, collateral_reserve);
+    let after = valuation.totals(&accounts.obligation)?;
+    let mut health_after = after.health_factor_wad().or_err()?;
+    let obligation = &mut accounts.obligation;
+    if obligation.has_debt()
+        && after.collateral_value <= market.liquidation.bad_debt_collateral_dust_value
+    {
+        let mut live = [
+            (repay_key, &mut **repay_reserve),
+            (collateral_key, &mut **collateral_reserve),
+        ];
+        write_off_obligation(
+            &obligation_key,
+            obligation,
+            ctx.remaining_accounts,
+            &mut live,
+            now,
+        )?;
+        health_after = crate::math::health::HEALTH_INFINITE;
+    } else if obligation.has_debt() {
+        let buffer_needed = crate::math::health::weighted_floor(
+            crate::math::WAD,
+            u64::from(collateral_config.liquidation_threshold_bps) * (BPS + outcome.bonus_bps)
+                / BPS,
+        )
+        .or_err()?;
+        if health_before > buffer_needed {
+            require!(
+                health_after >= health_before,
+                BallastError::HealthNotImproved
+            );
+        }
+    }
+
+    // 6.
+    transfer_in(
+        &accounts.repay_token_program.to_account_info(),
+        &accounts.repay_source.to_account_info(),
+        &accounts.repay_liquidity_vault.to_account_info(),
+        &accounts.repay_mint.to_account_info(),
+        &accounts.liquidator.to_account_info(),
+        repaid,
+        repay_reserve.decimals,
+    )?;
+    if !args.receive_shares {
+        let destination = accounts
+            .collateral_destination
+            .as_ref()
+            .ok_or(BallastError::CollateralDestinationRequired)?;
+        transfer_out(
+            &accounts.collateral_token_program.to_account_info(),
+            &accounts.collateral_liquidity_vault.to_account_info(),
+            &destination.to_account_info(),
+            &accounts.collateral_mint.to_account_info(),
+            &collateral_reserve.to_account_info(),
+            collateral_reserve,
+            collateral_out,
+        )?;
+    }
+    emit!(Liquidated {
+        obligation: obligation_key,
+        liquidator: accounts.liquidator.key(),
+        repay_reserve: repay_key,
+        collateral_reserve: collateral_key,
+        repaid,
+        seized: collateral_out,
+        bonus_bps: outcome.bonus_bps,
+        protocol_fee: u64::try_from(fee_value_wad / crate::math::WAD).unwrap_or(u64::MAX),
+        received_as_shares: args.receive_shares,
+        health_before_wad: health_before,
+        health_after_wad: health_after,
+    });
+    Ok(())
+}

@@ -1,0 +1,112 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::BallastError;
+use crate::events::BadDebtRealized;
+use crate::oracle::PricePolicyKind;
+use crate::state::{Market, Obligation, Reserve, PAUSE_LIQUIDATE, RESERVE_FROZEN};
+use crate::valuation::{load_reserve, store_reserve, Valuation};
+
+#[derive(Accounts)]
+pub struct RealizeBadDebt<'info> {
+    /// Anyone.
+    pub caller: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    pub obligation: Account<'info, Obligation>,
+    // remaining_accounts: `[reserve (writable), oracle]` per position, canonical order.
+}
+
+/// Writes off every borrow of an obligation that holds debt and no collateral of value.
+/// 1. value the obligation under liquidation prices; 2. require debt and enabled collateral
+/// worth at most the market's dust value; 3. write off (see `write_off_obligation`).
+pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &mut *ctx.accounts;
+    let market = &accounts.market;
+    require!(
+        market.pause_flags & PAUSE_LIQUIDATE == 0,
+        BallastError::ActionPaused
+    );
+    let obligation_key = accounts.obligation.key();
+    let obligation = &mut accounts.obligation;
+    let valuation = Valuation::load(
+        &market.key(),
+        market,
+        obligation,
+        ctx.remaining_accounts,
+        &[],
+        PricePolicyKind::Liquidation,
+        now,
+    )?;
+    let totals = valuation.totals(obligation)?;
+    require!(
+        obligation.has_debt()
+            && totals.collateral_value <= market.liquidation.bad_debt_collateral_dust_value,
+        BallastError::NotInsolvent
+    );
+    for entry in &valuation.reserves {
+        require!(
+            entry.reserve.pause_flags & PAUSE_LIQUIDATE == 0,
+            BallastError::ActionPaused
+        );
+    }
+    write_off_obligation(
+        &obligation_key,
+        obligation,
+        ctx.remaining_accounts,
+        &mut [],
+        now,
+    )
+}
+
+/// The bad-debt waterfall over every position of `obligation`, canonical order: enabled
+/// collateral dust goes to its reserve's fund, then each borrow is written off (the fund's
+/// pending insurance, then its tokens, then depositors) and its debt set to zero. Reserves in
+/// `live` are the instruction's named accounts and are changed in place; the others are read
+/// from `remaining`, accrued, changed and written back.
+pub fn write_off_obligation(
+    obligation_key: &Pubkey,
+    obligation: &mut Obligation,
+    remaining: &[AccountInfo],
+    live: &mut [(Pubkey, &mut Reserve)],
+    now: i64,
+) -> Result<()> {
+    for (position, key) in obligation.position_reserves().iter().enumerate() {
+        let account = &remaining[position * 2];
+        let mut loaded: Option<Reserve> = None;
+        let reserve: &mut Reserve = match live.iter_mut().find(|(live_key, _)| live_key == key) {
+            Some((_, reserve)) => reserve,
+            None => {
+                let mut reserve = load_reserve(account)?;
+                reserve.accrue_interest(now)?;
+                loaded.insert(reserve)
+            }
+        };
+        if let Some(deposit) = obligation
+            .deposit(key)
+            .filter(|deposit| deposit.collateral_enabled)
+            .copied()
+        {
+            reserve.move_shares_to_fund(deposit.shares)?;
+            obligation.remove_shares(key, deposit.shares)?;
+        }
+        if let Some(borrow) = obligation.borrow(key).copied() {
+            let (written_off, split) = reserve.write_off(borrow.scaled_debt)?;
+            obligation.remove_debt(key, borrow.scaled_debt)?;
+            emit!(BadDebtRealized {
+                obligation: *obligation_key,
+                reserve: *key,
+                debt_wad: written_off,
+                covered_wad: split.covered_wad(written_off),
+                socialized_wad: split.socialized_wad,
+                fund_balance_after: reserve.fund_balance,
+                share_value_after_wad: reserve.share_value_wad()?,
+                frozen: reserve.status == RESERVE_FROZEN,
+            });
+        }
+        if let Some(reserve) = loaded {
+            store_reserve(account, &reserve)?;
+        }
+    }
+    Ok(())
+}

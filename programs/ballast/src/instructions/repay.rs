@@ -1,0 +1,71 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::token::transfer_in;
+use crate::errors::BallastError;
+use crate::events::Repaid;
+use crate::state::{Market, Obligation, Reserve};
+
+#[derive(Accounts)]
+pub struct Repay<'info> {
+    /// Anyone: the owner or someone repaying on their behalf.
+    pub payer: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = mint @ BallastError::WrongMint,
+        has_one = liquidity_vault @ BallastError::WrongVault,
+        has_one = token_program @ BallastError::WrongTokenProgram
+    )]
+    pub reserve: Account<'info, Reserve>,
+    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    pub obligation: Account<'info, Obligation>,
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = source.mint == mint.key() @ BallastError::WrongMint)]
+    pub source: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Repays up to `amount` (`u64::MAX`: exactly the whole debt). Never paused, reads no price.
+/// 1. accrue; 2. settle (whole debt rounded up, partial credit rounded down); 3. take tokens.
+pub fn handle_repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
+    let accounts = &mut *ctx.accounts;
+    let reserve_key = accounts.reserve.key();
+    let reserve = &mut accounts.reserve;
+    reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
+    let scaled = accounts
+        .obligation
+        .borrow(&reserve_key)
+        .ok_or(BallastError::NoBorrowInReserve)?
+        .scaled_debt;
+    let (paid, removed) = reserve.repay(amount, scaled)?;
+    accounts.obligation.remove_debt(&reserve_key, removed)?;
+    let remaining_debt = reserve.owed_tokens(scaled - removed)?;
+    let before = accounts.liquidity_vault.amount;
+    transfer_in(
+        &accounts.token_program.to_account_info(),
+        &accounts.source.to_account_info(),
+        &accounts.liquidity_vault.to_account_info(),
+        &accounts.mint.to_account_info(),
+        &accounts.payer.to_account_info(),
+        paid,
+        reserve.decimals,
+    )?;
+    accounts.liquidity_vault.reload()?;
+    require!(
+        accounts.liquidity_vault.amount == before + paid,
+        BallastError::VaultBalanceMismatch
+    );
+    emit!(Repaid {
+        reserve: reserve_key,
+        obligation: accounts.obligation.key(),
+        payer: accounts.payer.key(),
+        amount: paid,
+        scaled_debt_removed: removed,
+        remaining_debt,
+    });
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Token movements shared by every instruction: in from a signer, out from a reserve vault.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{transfer_checked, TransferChecked};
+
+use crate::state::{seeds, Reserve};
+
+/// Moves `amount` from a signer's token account into a vault.
+pub fn transfer_in<'info>(
+    token_program: &AccountInfo<'info>,
+    from: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    amount: u64,
+    decimals: u8,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let accounts = TransferChecked {
+        from: from.clone(),
+        mint: mint.clone(),
+        to: to.clone(),
+        authority: authority.clone(),
+    };
+    transfer_checked(
+        CpiContext::new(*token_program.key, accounts),
+        amount,
+        decimals,
+    )
+}
+
+/// Moves `amount` out of one of `reserve`'s vaults, signed by the reserve PDA.
+pub fn transfer_out<'info>(
+    token_program: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    reserve_account: &AccountInfo<'info>,
+    reserve: &Reserve,
+    amount: u64,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let bump = [reserve.bump];
+    let signer_seeds: &[&[u8]] = &[
+        seeds::RESERVE,
+        reserve.market.as_ref(),
+        reserve.mint.as_ref(),
+        &bump,
+    ];
+    let signers = [signer_seeds];
+    let accounts = TransferChecked {
+        from: vault.clone(),
+        mint: mint.clone(),
+        to: to.clone(),
+        authority: reserve_account.clone(),
+    };
+    transfer_checked(
+        CpiContext::new_with_signer(*token_program.key, accounts, &signers),
+        amount,
+        reserve.decimals,
+    )
+}

@@ -1,0 +1,100 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::BallastError;
+use crate::events::MarketUpdated;
+use crate::state::{LiquidationConfig, Market, PAUSE_ALL};
+
+/// One change to a market.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub enum MarketUpdate {
+    /// Admin: propose a new admin (step one of two).
+    ProposeAdmin { new_admin: Pubkey },
+    /// Pending admin: accept (step two).
+    AcceptAdmin,
+    /// Admin: replace the risk authority.
+    SetRiskAuthority { risk_authority: Pubkey },
+    /// Admin: replace the owner of fee token accounts.
+    SetFeeReceiver { fee_receiver: Pubkey },
+    /// Admin: replace the trusted oracle programs.
+    SetOraclePrograms {
+        pyth_program: Pubkey,
+        pyth_receiver_program: Pubkey,
+    },
+    /// Admin: replace the liquidation settings.
+    SetLiquidationConfig { config: LiquidationConfig },
+    /// Admin: any flags. Risk authority: only add flags.
+    SetPauseFlags { pause_flags: u8 },
+}
+
+#[derive(Accounts)]
+pub struct UpdateMarket<'info> {
+    pub signer: Signer<'info>,
+    #[account(mut)]
+    pub market: Account<'info, Market>,
+}
+
+pub fn handle_update_market(ctx: Context<UpdateMarket>, update: MarketUpdate) -> Result<()> {
+    let signer = ctx.accounts.signer.key();
+    let market = &mut ctx.accounts.market;
+    let change = match update {
+        MarketUpdate::ProposeAdmin { new_admin } => {
+            market.require_admin(&signer)?;
+            market.pending_admin = new_admin;
+            "ProposeAdmin"
+        }
+        MarketUpdate::AcceptAdmin => {
+            require!(
+                market.pending_admin != Pubkey::default() && market.pending_admin == signer,
+                BallastError::NotPendingAdmin
+            );
+            market.admin = signer;
+            market.pending_admin = Pubkey::default();
+            "AcceptAdmin"
+        }
+        MarketUpdate::SetRiskAuthority { risk_authority } => {
+            market.require_admin(&signer)?;
+            market.risk_authority = risk_authority;
+            "SetRiskAuthority"
+        }
+        MarketUpdate::SetFeeReceiver { fee_receiver } => {
+            market.require_admin(&signer)?;
+            market.fee_receiver = fee_receiver;
+            "SetFeeReceiver"
+        }
+        MarketUpdate::SetOraclePrograms {
+            pyth_program,
+            pyth_receiver_program,
+        } => {
+            market.require_admin(&signer)?;
+            market.pyth_program = pyth_program;
+            market.pyth_receiver_program = pyth_receiver_program;
+            "SetOraclePrograms"
+        }
+        MarketUpdate::SetLiquidationConfig { config } => {
+            market.require_admin(&signer)?;
+            config.validate()?;
+            market.liquidation = config;
+            "SetLiquidationConfig"
+        }
+        MarketUpdate::SetPauseFlags { pause_flags } => {
+            require!(
+                pause_flags & !PAUSE_ALL == 0,
+                BallastError::InvalidMarketConfig
+            );
+            let is_admin = market.authority_role(&signer)?;
+            require!(
+                is_admin || pause_flags & market.pause_flags == market.pause_flags,
+                BallastError::RiskAuthorityMayOnlyTighten
+            );
+            market.pause_flags = pause_flags;
+            "SetPauseFlags"
+        }
+    };
+    emit!(MarketUpdated {
+        market: market.key(),
+        change: change.into(),
+        admin: market.admin,
+        pause_flags: market.pause_flags
+    });
+    Ok(())
+}

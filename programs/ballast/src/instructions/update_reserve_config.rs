@@ -1,0 +1,76 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::BallastError;
+use crate::events::ReserveConfigured;
+use crate::state::{Market, Reserve, ReserveConfig, PAUSE_ALL};
+
+/// One change to a reserve.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub enum ReserveUpdate {
+    /// Replace the whole configuration (validated). The risk authority may only tighten.
+    Config(ReserveConfig),
+    /// Replace the pause flags. The risk authority may only add flags.
+    PauseFlags(u8),
+}
+
+#[derive(Accounts)]
+pub struct UpdateReserveConfig<'info> {
+    /// The admin or the risk authority.
+    pub signer: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    pub reserve: Account<'info, Reserve>,
+}
+
+pub fn handle_update_reserve_config(
+    ctx: Context<UpdateReserveConfig>,
+    update: ReserveUpdate,
+) -> Result<()> {
+    let is_admin = ctx
+        .accounts
+        .market
+        .authority_role(&ctx.accounts.signer.key())?;
+    let reserve = &mut ctx.accounts.reserve;
+    match update {
+        ReserveUpdate::Config(config) => {
+            config.validate()?;
+            require!(
+                is_admin || config.only_tightens(&reserve.config),
+                BallastError::RiskAuthorityMayOnlyTighten
+            );
+            // Interest up to now accrues under the old rate model.
+            reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
+            let oracle = &reserve.config.oracle;
+            if (oracle.source, oracle.oracle_account, oracle.feed_id)
+                != (
+                    config.oracle.source,
+                    config.oracle.oracle_account,
+                    config.oracle.feed_id,
+                )
+            {
+                // A new feed has its own timeline.
+                reserve.last_oracle_publish_time = 0;
+            }
+            reserve.config = config;
+        }
+        ReserveUpdate::PauseFlags(flags) => {
+            require!(flags & !PAUSE_ALL == 0, BallastError::InvalidConfig);
+            require!(
+                is_admin || flags & reserve.pause_flags == reserve.pause_flags,
+                BallastError::RiskAuthorityMayOnlyTighten
+            );
+            reserve.pause_flags = flags;
+        }
+    }
+    emit!(ReserveConfigured {
+        market: reserve.market,
+        reserve: reserve.key(),
+        by_admin: is_admin,
+        pause_flags: reserve.pause_flags,
+        ltv_bps: reserve.config.ltv_bps,
+        liquidation_threshold_bps: reserve.config.liquidation_threshold_bps,
+        supply_cap: reserve.config.supply_cap,
+        borrow_cap: reserve.config.borrow_cap,
+    });
+    Ok(())
+}

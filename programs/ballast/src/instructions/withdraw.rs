@@ -1,0 +1,99 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use super::token::transfer_out;
+use crate::errors::BallastError;
+use crate::events::Withdrawn;
+use crate::state::{Market, Obligation, Reserve, PAUSE_WITHDRAW};
+use crate::valuation::require_within_borrow_limit;
+
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    pub owner: Signer<'info>,
+    pub market: Account<'info, Market>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = mint @ BallastError::WrongMint,
+        has_one = liquidity_vault @ BallastError::WrongVault,
+        has_one = token_program @ BallastError::WrongTokenProgram
+    )]
+    pub reserve: Account<'info, Reserve>,
+    #[account(
+        mut,
+        has_one = market @ BallastError::WrongMarket,
+        has_one = owner @ BallastError::NotObligationOwner
+    )]
+    pub obligation: Account<'info, Obligation>,
+    pub mint: InterfaceAccount<'info, Mint>,
+    #[account(mut)]
+    pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = destination.mint == mint.key() @ BallastError::WrongMint)]
+    pub destination: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+    // remaining_accounts: only when the obligation has debt, `[reserve, oracle]` per position.
+}
+
+/// Withdraws `amount` tokens (`u64::MAX`: the whole deposit).
+/// 1. accrue; 2. burn shares (rounded up; all of them for "all", paying out rounded down);
+/// 3. if the obligation has debt, require the borrow limit under strict prices; 4. pay out.
+pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+    require!(amount > 0, BallastError::ZeroAmount);
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &mut *ctx.accounts;
+    let reserve_key = accounts.reserve.key();
+    let reserve = &mut accounts.reserve;
+    reserve.require_not_paused(accounts.market.pause_flags, PAUSE_WITHDRAW)?;
+    reserve.accrue_interest(now)?;
+    let held = accounts
+        .obligation
+        .deposit(&reserve_key)
+        .ok_or(BallastError::NoDepositInReserve)?
+        .shares;
+    let (shares, tokens) = if amount == u64::MAX {
+        (held, reserve.redeem_shares(held)?)
+    } else {
+        let shares = reserve.shares_for_withdrawal(amount)?;
+        require!(shares <= held, BallastError::WithdrawExceedsDeposit);
+        require!(
+            amount <= reserve.available_liquidity,
+            BallastError::InsufficientLiquidity
+        );
+        reserve.total_shares -= shares;
+        reserve.available_liquidity -= amount;
+        (shares, amount)
+    };
+    require!(tokens > 0, BallastError::ZeroAmount);
+    accounts.obligation.remove_shares(&reserve_key, shares)?;
+    if accounts.obligation.has_debt() {
+        let live = [(reserve_key, &**reserve)];
+        let (valuation, _) = require_within_borrow_limit(
+            &accounts.market.key(),
+            &accounts.market,
+            &accounts.obligation,
+            ctx.remaining_accounts,
+            &live,
+            now,
+        )?;
+        if let Some(publish_time) = valuation.publish_time(&reserve_key) {
+            reserve.last_oracle_publish_time = publish_time;
+        }
+    }
+    transfer_out(
+        &accounts.token_program.to_account_info(),
+        &accounts.liquidity_vault.to_account_info(),
+        &accounts.destination.to_account_info(),
+        &accounts.mint.to_account_info(),
+        &reserve.to_account_info(),
+        reserve,
+        tokens,
+    )?;
+    emit!(Withdrawn {
+        reserve: reserve_key,
+        obligation: accounts.obligation.key(),
+        amount: tokens,
+        shares_burned: shares,
+        available_liquidity: reserve.available_liquidity,
+    });
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Oracle prices and the USD value (WAD) of token amounts.
+
+use super::fixed::{mul_div_ceil, mul_div_floor};
+use super::{MathError, MathResult};
+use ethnum::U256;
+
+/// A positive price of one whole token in USD: `mantissa × 10^expo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Price {
+    /// Price mantissa (strictly positive once validated).
+    pub mantissa: u64,
+    /// Decimal exponent of the mantissa.
+    pub expo: i32,
+}
+
+/// Exponent applied to `amount × mantissa` to reach a WAD value: `expo + 18 − decimals`.
+fn value_exponent(decimals: u8, price: Price) -> i32 {
+    price.expo + 18 - i32::from(decimals)
+}
+
+fn pow10(exponent: u32) -> MathResult<u128> {
+    10u128.checked_pow(exponent).ok_or(MathError::Overflow)
+}
+
+fn value(amount: u128, decimals: u8, price: Price, round_up: bool) -> MathResult<u128> {
+    let exponent = value_exponent(decimals, price);
+    let mantissa = u128::from(price.mantissa);
+    if exponent >= 0 {
+        let product =
+            U256::from(amount) * U256::from(mantissa) * U256::from(pow10(exponent.unsigned_abs())?);
+        return u128::try_from(product).map_err(|_| MathError::Overflow);
+    }
+    let divisor = pow10(exponent.unsigned_abs())?;
+    if round_up {
+        mul_div_ceil(amount, mantissa, divisor)
+    } else {
+        mul_div_floor(amount, mantissa, divisor)
+    }
+}
+
+/// USD value (WAD) of `amount` base units, rounded down: used for collateral.
+pub fn value_wad_floor(amount: u128, decimals: u8, price: Price) -> MathResult<u128> {
+    value(amount, decimals, price, false)
+}
+
+/// USD value (WAD) of `amount` base units, rounded up: used for debt.
+pub fn value_wad_ceil(amount: u128, decimals: u8, price: Price) -> MathResult<u128> {
+    value(amount, decimals, price, true)
+}
+
+fn tokens(value_wad: u128, decimals: u8, price: Price, round_up: bool) -> MathResult<u128> {
+    if price.mantissa == 0 {
+        return Err(MathError::DivisionByZero);
+    }
+    let exponent = value_exponent(decimals, price);
+    let mantissa = u128::from(price.mantissa);
+    let (numerator_scale, denominator) = if exponent >= 0 {
+        (
+            1,
+            mantissa
+                .checked_mul(pow10(exponent.unsigned_abs())?)
+                .ok_or(MathError::Overflow)?,
+        )
+    } else {
+        (pow10(exponent.unsigned_abs())?, mantissa)
+    };
+    if round_up {
+        mul_div_ceil(value_wad, numerator_scale, denominator)
+    } else {
+        mul_div_floor(value_wad, numerator_scale, denominator)
+    }
+}
+
+/// Base units worth `value_wad` at `price`, rounded down: what the protocol pays out.
+pub fn tokens_for_value_floor(value_wad: u128, decimals: u8, price: Price) -> MathResult<u128> {
+    tokens(value_wad, decimals, price, false)
+}
+
+/// Base units worth `value_wad` at `price`, rounded up: what the protocol is paid.
+pub fn tokens_for_value_ceil(value_wad: u128, decimals: u8, price: Price) -> MathResult<u128> {
+    tokens(value_wad, decimals, price, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::WAD;
+
+    #[test]
+    fn one_bitcoin_at_sixty_thousand_is_sixty_thousand_dollars() {
+        let price = Price {
+            mantissa: 6_000_000_000_000,
+            expo: -8,
+        };
+        assert_eq!(value_wad_floor(100_000_000, 8, price), Ok(60_000 * WAD));
+        assert_eq!(
+            tokens_for_value_floor(60_000 * WAD, 8, price),
+            Ok(100_000_000)
+        );
+    }
+
+    #[test]
+    fn a_fraction_rounds_down_for_collateral_and_up_for_debt() {
+        let price = Price {
+            mantissa: 1,
+            expo: -1,
+        }; // $0.10 per whole token, 0 decimals
+        assert_eq!(value_wad_floor(1, 0, price), Ok(WAD / 10));
+        let price = Price {
+            mantissa: 3,
+            expo: -19,
+        }; // sub-wad value per unit
+        assert_eq!(value_wad_floor(1, 0, price), Ok(0));
+        assert_eq!(value_wad_ceil(1, 0, price), Ok(1));
+    }
+}

@@ -1,0 +1,44 @@
+//! Pyth pull oracle `PriceUpdateV2` accounts, via `pyth-solana-receiver-sdk`.
+
+use anchor_lang::prelude::*;
+use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+
+use super::RawPrice;
+use crate::errors::BallastError;
+
+/// Reads a pull update after checking owner, (optional) address, verification and feed id.
+pub fn read(
+    oracle: &AccountInfo,
+    configured: &Pubkey,
+    feed_id: &[u8; 32],
+    trusted_program: &Pubkey,
+) -> Result<RawPrice> {
+    if *configured != Pubkey::default() {
+        require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
+    }
+    require_keys_eq!(
+        *oracle.owner,
+        *trusted_program,
+        BallastError::OracleWrongOwner
+    );
+    let data = oracle.try_borrow_data()?;
+    let update = PriceUpdateV2::try_deserialize(&mut &data[..])
+        .map_err(|_| error!(BallastError::OracleUnparsable))?;
+    require!(
+        update.verification_level == VerificationLevel::Full,
+        BallastError::OracleInsufficientVerification
+    );
+    let message = &update.price_message;
+    require!(
+        message.feed_id == *feed_id,
+        BallastError::OracleFeedMismatch
+    );
+    Ok(RawPrice {
+        price: message.price,
+        conf: message.conf,
+        ema_price: message.ema_price,
+        expo: message.exponent,
+        publish_time: message.publish_time,
+        trading: true,
+    })
+}

@@ -1,0 +1,500 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::{BallastError, MathResultExt};
+use crate::math::fixed::{add, sub, to_u64};
+use crate::math::interest::{accrue, RateCurve};
+use crate::math::liquidation::{split_bad_debt, BadDebtSplit};
+use crate::math::{shares, BPS, WAD};
+use crate::state::PAUSE_ALL;
+
+/// Oracle source: a legacy Pyth push price account read with `pyth-sdk-solana`.
+pub const ORACLE_SOURCE_PYTH_LEGACY: u8 = 1;
+/// Oracle source: a Pyth pull `PriceUpdateV2` account (full verification, pinned feed id).
+pub const ORACLE_SOURCE_PYTH_PULL: u8 = 2;
+
+/// Largest max age any policy may have.
+pub const MAX_ORACLE_AGE_SECS: u32 = 3_600;
+/// Largest confidence/price ratio any policy may accept.
+pub const MAX_ORACLE_CONFIDENCE_BPS: u16 = 2_000;
+/// Largest multiple of the confidence interval the strict policy may subtract/add.
+pub const MAX_CONFIDENCE_MULTIPLIER_BPS: u16 = 30_000;
+/// Highest borrow rate the curve may reach (500 % a year).
+pub const MAX_BORROW_RATE_BPS: u64 = 50_000;
+/// Largest liquidation bonus.
+pub const MAX_LIQUIDATION_BONUS_BPS: u16 = 5_000;
+
+/// Reserve status: normal operation.
+pub const RESERVE_ACTIVE: u8 = 0;
+/// Reserve status: a loss exceeded its deposits; only repay and withdraw remain.
+pub const RESERVE_FROZEN: u8 = 1;
+
+/// Limits of one price policy.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct PricePolicy {
+    /// Oldest accepted publish time, in seconds before now.
+    pub max_age_secs: u32,
+    /// Widest accepted `conf / price`, in bps.
+    pub max_confidence_bps: u16,
+}
+
+/// Where a reserve's price comes from, and how much of it to trust.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct OracleConfig {
+    /// `ORACLE_SOURCE_PYTH_LEGACY` or `ORACLE_SOURCE_PYTH_PULL`.
+    pub source: u8,
+    /// The price account. For pull feeds it may be left default, so any fresh update for the
+    /// feed id is accepted.
+    pub oracle_account: Pubkey,
+    /// Pull feeds: the Pyth feed id every update must carry.
+    pub feed_id: [u8; 32],
+    /// Policy for new risk (borrow, withdraw in debt, disable collateral).
+    pub strict: PricePolicy,
+    /// Policy for liquidation and bad-debt realization; at least as loose as `strict`.
+    pub liquidation: PricePolicy,
+    /// Multiple of `conf` (bps) taken off collateral and added to debt prices under `strict`.
+    pub confidence_multiplier_bps: u16,
+}
+
+/// The kinked rate model (annual rates in bps).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct RateModel {
+    /// Rate at zero utilization.
+    pub base_rate_bps: u16,
+    /// Utilization at the kink.
+    pub optimal_utilization_bps: u16,
+    /// Rate added up to the kink.
+    pub slope1_bps: u16,
+    /// Rate added from the kink to full utilization.
+    pub slope2_bps: u16,
+}
+
+impl RateModel {
+    /// The pure-math view.
+    pub fn curve(&self) -> RateCurve {
+        RateCurve {
+            base_rate_bps: u64::from(self.base_rate_bps),
+            optimal_utilization_bps: u64::from(self.optimal_utilization_bps),
+            slope1_bps: u64::from(self.slope1_bps),
+            slope2_bps: u64::from(self.slope2_bps),
+        }
+    }
+}
+
+/// Everything an operator configures on a reserve. Validated as a whole on create and update.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct ReserveConfig {
+    /// Price source and policies.
+    pub oracle: OracleConfig,
+    /// Loan-to-value: borrowing power per unit of collateral value.
+    pub ltv_bps: u16,
+    /// Liquidation threshold: collateral weight in the health factor.
+    pub liquidation_threshold_bps: u16,
+    /// Liquidation bonus at health 1.
+    pub min_liquidation_bonus_bps: u16,
+    /// Liquidation bonus ceiling.
+    pub max_liquidation_bonus_bps: u16,
+    /// Share of the bonus paid to this reserve's fund when it is the seized collateral.
+    pub protocol_liquidation_fee_bps: u16,
+    /// Share of interest paid to protocol fees.
+    pub reserve_factor_bps: u16,
+    /// Share of interest paid to the bad-debt fund.
+    pub insurance_factor_bps: u16,
+    /// Borrow rate curve.
+    pub rate_model: RateModel,
+    /// Most tokens depositors may supply (`available + debt`).
+    pub supply_cap: u64,
+    /// Most tokens that may be borrowed.
+    pub borrow_cap: u64,
+}
+
+impl ReserveConfig {
+    /// Enforces every bound of the risk model (PROTOCOL.md §8).
+    pub fn validate(&self) -> Result<()> {
+        let bps = BPS as u128;
+        let lt = u128::from(self.liquidation_threshold_bps);
+        let rate = &self.rate_model;
+        let oracle = &self.oracle;
+        let max_rate =
+            u64::from(rate.base_rate_bps) + u64::from(rate.slope1_bps) + u64::from(rate.slope2_bps);
+        let checks = [
+            self.ltv_bps > 0,
+            self.ltv_bps < self.liquidation_threshold_bps,
+            u64::from(self.liquidation_threshold_bps) < BPS,
+            // A liquidation at the threshold must never pay out more than the collateral.
+            lt * (bps + u128::from(self.max_liquidation_bonus_bps)) < bps * bps,
+            self.min_liquidation_bonus_bps <= self.max_liquidation_bonus_bps,
+            self.max_liquidation_bonus_bps <= MAX_LIQUIDATION_BONUS_BPS,
+            u64::from(self.protocol_liquidation_fee_bps) <= BPS,
+            u64::from(self.reserve_factor_bps) + u64::from(self.insurance_factor_bps) < BPS,
+            rate.optimal_utilization_bps > 0 && u64::from(rate.optimal_utilization_bps) <= BPS,
+            rate.slope1_bps <= rate.slope2_bps,
+            max_rate <= MAX_BORROW_RATE_BPS,
+            self.supply_cap > 0 && self.borrow_cap <= self.supply_cap,
+            oracle.strict.max_age_secs > 0,
+            oracle.strict.max_confidence_bps > 0,
+            oracle.liquidation.max_age_secs >= oracle.strict.max_age_secs,
+            oracle.liquidation.max_confidence_bps >= oracle.strict.max_confidence_bps,
+            oracle.liquidation.max_age_secs <= MAX_ORACLE_AGE_SECS,
+            oracle.liquidation.max_confidence_bps <= MAX_ORACLE_CONFIDENCE_BPS,
+            oracle.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
+        ];
+        require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
+        match oracle.source {
+            ORACLE_SOURCE_PYTH_LEGACY => require!(
+                oracle.oracle_account != Pubkey::default(),
+                BallastError::InvalidConfig
+            ),
+            ORACLE_SOURCE_PYTH_PULL => {
+                require!(oracle.feed_id != [0; 32], BallastError::InvalidConfig)
+            }
+            _ => return err!(BallastError::UnknownOracleSource),
+        }
+        Ok(())
+    }
+
+    /// Whether `self` is no looser than `previous` and differs only where the risk authority
+    /// may act: lower LTV, lower caps, a tighter strict oracle policy.
+    pub fn only_tightens(&self, previous: &ReserveConfig) -> bool {
+        let mut relaxed = *self;
+        relaxed.ltv_bps = previous.ltv_bps;
+        relaxed.supply_cap = previous.supply_cap;
+        relaxed.borrow_cap = previous.borrow_cap;
+        relaxed.oracle.strict = previous.oracle.strict;
+        relaxed == *previous
+            && self.ltv_bps <= previous.ltv_bps
+            && self.supply_cap <= previous.supply_cap
+            && self.borrow_cap <= previous.borrow_cap
+            && self.oracle.strict.max_age_secs <= previous.oracle.strict.max_age_secs
+            && self.oracle.strict.max_confidence_bps <= previous.oracle.strict.max_confidence_bps
+    }
+}
+
+/// One asset of a market: its vaults, configuration and books.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Reserve {
+    /// The market it belongs to.
+    pub market: Pubkey,
+    /// The token mint.
+    pub mint: Pubkey,
+    /// SPL Token or Token-2022, whichever owns the mint.
+    pub token_program: Pubkey,
+    /// PDA token account holding depositors' free liquidity.
+    pub liquidity_vault: Pubkey,
+    /// PDA token account holding the bad-debt fund.
+    pub fund_vault: Pubkey,
+    /// Mint decimals.
+    pub decimals: u8,
+    /// PDA bump (the reserve signs for its vaults).
+    pub bump: u8,
+    /// `RESERVE_ACTIVE` or `RESERVE_FROZEN`.
+    pub status: u8,
+    /// Per-reserve pause flags (`PAUSE_*`).
+    pub pause_flags: u8,
+    /// Operator configuration.
+    pub config: ReserveConfig,
+    /// Tokens in the liquidity vault that belong to the books (donations excluded).
+    pub available_liquidity: u64,
+    /// Σ of obligations' scaled debt.
+    pub total_scaled_debt: u128,
+    /// Compounded borrow index (WAD), starts at 1.
+    pub borrow_index: u128,
+    /// Σ of obligations' supply shares.
+    pub total_shares: u128,
+    /// Protocol fees accrued and not yet collected (token units × WAD).
+    pub protocol_fees_wad: u128,
+    /// Insurance interest and liquidation fees owed to the fund, not yet swept into its vault
+    /// (token units × WAD). Part of the fund: bad debt draws on it first.
+    pub pending_insurance_wad: u128,
+    /// Tokens in the fund vault that belong to the fund.
+    pub fund_balance: u64,
+    /// Tokens the fund has paid toward bad debt that still sit in the fund vault, to be swept
+    /// into the liquidity vault. Counted as depositors' assets meanwhile.
+    pub fund_receivable: u64,
+    /// Σ bad debt covered by the fund (token units × WAD).
+    pub cumulative_fund_covered_wad: u128,
+    /// Σ bad debt written off against depositors (token units × WAD).
+    pub cumulative_socialized_wad: u128,
+    /// Σ interest charged to borrowers (token units × WAD).
+    pub cumulative_interest_wad: u128,
+    /// Σ interest assigned to protocol fees (token units × WAD).
+    pub cumulative_protocol_fees_wad: u128,
+    /// Σ interest assigned to the fund (token units × WAD).
+    pub cumulative_insurance_wad: u128,
+    /// Σ tokens contributed to the fund by `fund_reserve`.
+    pub cumulative_fund_contributions: u64,
+    /// Last time interest accrued.
+    pub last_accrual_ts: i64,
+    /// Newest oracle publish time this reserve has used.
+    pub last_oracle_publish_time: i64,
+    /// Room to grow without a migration.
+    pub reserved: [u8; 64],
+}
+
+impl Reserve {
+    /// Rejects `action` (a `PAUSE_*` flag) if it is paused here or market-wide.
+    pub fn require_not_paused(&self, market_pause_flags: u8, action: u8) -> Result<()> {
+        require!(
+            (self.pause_flags | market_pause_flags) & action & PAUSE_ALL == 0,
+            BallastError::ActionPaused
+        );
+        Ok(())
+    }
+
+    /// Rejects new deposits and borrows on a frozen reserve.
+    pub fn require_active(&self) -> Result<()> {
+        require!(self.status == RESERVE_ACTIVE, BallastError::ReserveFrozen);
+        Ok(())
+    }
+
+    /// Accrues interest up to `now`; a no-op when already current.
+    pub fn accrue_interest(&mut self, now: i64) -> Result<()> {
+        let elapsed = u64::try_from(now.saturating_sub(self.last_accrual_ts)).unwrap_or(0);
+        if elapsed == 0 {
+            return Ok(());
+        }
+        let accrual = accrue(
+            &self.config.rate_model.curve(),
+            u64::from(self.config.reserve_factor_bps),
+            u64::from(self.config.insurance_factor_bps),
+            u128::from(self.available_liquidity) * WAD,
+            self.total_scaled_debt,
+            self.borrow_index,
+            elapsed,
+        )
+        .or_err()?;
+        self.borrow_index = accrual.borrow_index_wad;
+        self.protocol_fees_wad = add(self.protocol_fees_wad, accrual.protocol_fee_wad).or_err()?;
+        self.pending_insurance_wad =
+            add(self.pending_insurance_wad, accrual.insurance_wad).or_err()?;
+        self.cumulative_interest_wad =
+            add(self.cumulative_interest_wad, accrual.interest_wad).or_err()?;
+        self.cumulative_protocol_fees_wad =
+            add(self.cumulative_protocol_fees_wad, accrual.protocol_fee_wad).or_err()?;
+        self.cumulative_insurance_wad =
+            add(self.cumulative_insurance_wad, accrual.insurance_wad).or_err()?;
+        self.last_accrual_ts = now;
+        Ok(())
+    }
+
+    /// A copy of this reserve with interest projected to `now` (read-only health checks).
+    pub fn projected(&self, now: i64) -> Result<Reserve> {
+        let mut copy = self.clone();
+        copy.accrue_interest(now)?;
+        Ok(copy)
+    }
+
+    /// Total debt on the books (token units × WAD, rounded down).
+    pub fn debt_wad(&self) -> Result<u128> {
+        shares::debt_wad_floor(self.total_scaled_debt, self.borrow_index).or_err()
+    }
+
+    /// Depositors' assets (token units × WAD): free liquidity, debt and the fund's receivable,
+    /// less what protocol fees and the fund are owed. Never negative (a frozen reserve reads 0).
+    pub fn supply_assets_wad(&self) -> Result<u128> {
+        let gross = add(
+            add(u128::from(self.available_liquidity) * WAD, self.debt_wad()?).or_err()?,
+            u128::from(self.fund_receivable) * WAD,
+        )
+        .or_err()?;
+        Ok(gross.saturating_sub(add(self.protocol_fees_wad, self.pending_insurance_wad).or_err()?))
+    }
+
+    /// Value of one supply share (token units × WAD).
+    pub fn share_value_wad(&self) -> Result<u128> {
+        shares::share_value_wad_floor(self.supply_assets_wad()?, self.total_shares).or_err()
+    }
+
+    /// Tokens a holder of `shares` can redeem (rounded down).
+    pub fn tokens_for_shares(&self, shares_amount: u128) -> Result<u64> {
+        shares::tokens_for_shares_floor(shares_amount, self.supply_assets_wad()?, self.total_shares)
+            .or_err()
+    }
+
+    /// Books a deposit of `amount` tokens; returns the shares minted (rounded down).
+    pub fn deposit(&mut self, amount: u64) -> Result<u128> {
+        require!(amount > 0, BallastError::ZeroAmount);
+        self.require_active()?;
+        let supplied = add(
+            u128::from(self.available_liquidity),
+            u128::from(self.debt_tokens_ceil()?),
+        )
+        .or_err()?;
+        require!(
+            add(supplied, u128::from(amount)).or_err()? <= u128::from(self.config.supply_cap),
+            BallastError::SupplyCapExceeded
+        );
+        let minted =
+            shares::shares_for_deposit_floor(amount, self.supply_assets_wad()?, self.total_shares)
+                .or_err()?;
+        require!(minted > 0, BallastError::ZeroAmount);
+        self.total_shares = add(self.total_shares, minted).or_err()?;
+        self.available_liquidity = self
+            .available_liquidity
+            .checked_add(amount)
+            .ok_or(BallastError::MathOverflow)?;
+        Ok(minted)
+    }
+
+    /// Books the redemption of `shares_amount` shares; returns the tokens paid out (rounded down).
+    pub fn redeem_shares(&mut self, shares_amount: u128) -> Result<u64> {
+        let tokens = self.tokens_for_shares(shares_amount)?;
+        require!(
+            tokens <= self.available_liquidity,
+            BallastError::InsufficientLiquidity
+        );
+        self.total_shares = sub(self.total_shares, shares_amount).or_err()?;
+        self.available_liquidity -= tokens;
+        Ok(tokens)
+    }
+
+    /// Shares to burn for withdrawing exactly `amount` tokens (rounded up).
+    pub fn shares_for_withdrawal(&self, amount: u64) -> Result<u128> {
+        shares::shares_for_withdrawal_ceil(amount, self.supply_assets_wad()?, self.total_shares)
+            .or_err()
+    }
+
+    /// Burns `shares_amount` without paying tokens and moves their value to the fund's
+    /// pending insurance (liquidation fees, dust swept during bad-debt realization).
+    pub fn move_shares_to_fund(&mut self, shares_amount: u128) -> Result<u128> {
+        let value = shares::assets_wad_for_shares_floor(
+            shares_amount,
+            self.supply_assets_wad()?,
+            self.total_shares,
+        )
+        .or_err()?;
+        self.total_shares = sub(self.total_shares, shares_amount).or_err()?;
+        self.pending_insurance_wad = add(self.pending_insurance_wad, value).or_err()?;
+        Ok(value)
+    }
+
+    fn debt_tokens_ceil(&self) -> Result<u64> {
+        shares::debt_tokens_ceil(self.total_scaled_debt, self.borrow_index).or_err()
+    }
+
+    /// Books a borrow of `amount` tokens; returns the scaled debt added (rounded up).
+    pub fn borrow(&mut self, amount: u64) -> Result<u128> {
+        require!(amount > 0, BallastError::ZeroAmount);
+        self.require_active()?;
+        require!(
+            amount <= self.available_liquidity,
+            BallastError::InsufficientLiquidity
+        );
+        let scaled = shares::scaled_debt_for_borrow_ceil(amount, self.borrow_index).or_err()?;
+        self.total_scaled_debt = add(self.total_scaled_debt, scaled).or_err()?;
+        require!(
+            self.debt_tokens_ceil()? <= self.config.borrow_cap,
+            BallastError::BorrowCapExceeded
+        );
+        self.available_liquidity -= amount;
+        Ok(scaled)
+    }
+
+    /// Tokens owed for a position of `scaled_debt` (rounded up).
+    pub fn owed_tokens(&self, scaled_debt: u128) -> Result<u64> {
+        shares::debt_tokens_ceil(scaled_debt, self.borrow_index).or_err()
+    }
+
+    /// Books a repayment of at most `amount` tokens against a position of `scaled_debt`;
+    /// returns `(tokens to pay, scaled debt removed)`. Paying the whole debt or more settles
+    /// the position exactly.
+    pub fn repay(&mut self, amount: u64, scaled_debt: u128) -> Result<(u64, u128)> {
+        require!(amount > 0, BallastError::ZeroAmount);
+        let owed = self.owed_tokens(scaled_debt)?;
+        let (paid, removed) = if amount >= owed {
+            (owed, scaled_debt)
+        } else {
+            (
+                amount,
+                shares::scaled_debt_for_repay_floor(amount, self.borrow_index)
+                    .or_err()?
+                    .min(scaled_debt),
+            )
+        };
+        self.total_scaled_debt = sub(self.total_scaled_debt, removed).or_err()?;
+        self.available_liquidity = self
+            .available_liquidity
+            .checked_add(paid)
+            .ok_or(BallastError::MathOverflow)?;
+        Ok((paid, removed))
+    }
+
+    /// Writes off a position of `scaled_debt` as bad debt: the fund pays first, depositors
+    /// absorb the rest by a lower share value. A loss beyond all deposits freezes the reserve.
+    pub fn write_off(&mut self, scaled_debt: u128) -> Result<(u128, BadDebtSplit)> {
+        let debt_before = self.debt_wad()?;
+        let assets_before = self.supply_assets_wad()?;
+        self.total_scaled_debt = sub(self.total_scaled_debt, scaled_debt).or_err()?;
+        let written_off = sub(debt_before, self.debt_wad()?).or_err()?;
+        let split =
+            split_bad_debt(written_off, self.pending_insurance_wad, self.fund_balance).or_err()?;
+        self.pending_insurance_wad -= split.from_pending_insurance_wad;
+        self.fund_balance -= split.from_fund_tokens;
+        self.fund_receivable = self
+            .fund_receivable
+            .checked_add(split.from_fund_tokens)
+            .ok_or(BallastError::MathOverflow)?;
+        self.cumulative_fund_covered_wad = add(
+            self.cumulative_fund_covered_wad,
+            split.covered_wad(written_off),
+        )
+        .or_err()?;
+        self.cumulative_socialized_wad =
+            add(self.cumulative_socialized_wad, split.socialized_wad).or_err()?;
+        if split.socialized_wad >= assets_before && split.socialized_wad > 0 {
+            // Depositors are wiped out; what the books still owe beyond them comes out of
+            // unclaimed protocol fees so the books stay balanced, and the reserve freezes.
+            let gross = add(
+                add(u128::from(self.available_liquidity) * WAD, self.debt_wad()?).or_err()?,
+                u128::from(self.fund_receivable) * WAD,
+            )
+            .or_err()?;
+            self.protocol_fees_wad = self
+                .protocol_fees_wad
+                .min(gross.saturating_sub(self.pending_insurance_wad));
+            self.status = RESERVE_FROZEN;
+        }
+        Ok((written_off, split))
+    }
+
+    /// Books a contribution of `amount` tokens to the fund.
+    pub fn contribute_to_fund(&mut self, amount: u64) -> Result<()> {
+        require!(amount > 0, BallastError::ZeroAmount);
+        self.fund_balance = self
+            .fund_balance
+            .checked_add(amount)
+            .ok_or(BallastError::MathOverflow)?;
+        self.cumulative_fund_contributions = self
+            .cumulative_fund_contributions
+            .checked_add(amount)
+            .ok_or(BallastError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Books the sweep of fees and fund flows; returns
+    /// `(fees to treasury, insurance into fund vault, receivable into liquidity vault)`,
+    /// each bounded by the free liquidity it draws on.
+    pub fn sweep(&mut self) -> Result<(u64, u64, u64)> {
+        let receivable = self.fund_receivable;
+        self.fund_receivable = 0;
+        self.available_liquidity = self
+            .available_liquidity
+            .checked_add(receivable)
+            .ok_or(BallastError::MathOverflow)?;
+        let insurance = to_u64(self.pending_insurance_wad / WAD)
+            .or_err()?
+            .min(self.available_liquidity);
+        self.available_liquidity -= insurance;
+        self.pending_insurance_wad -= u128::from(insurance) * WAD;
+        self.fund_balance = self
+            .fund_balance
+            .checked_add(insurance)
+            .ok_or(BallastError::MathOverflow)?;
+        let fees = to_u64(self.protocol_fees_wad / WAD)
+            .or_err()?
+            .min(self.available_liquidity);
+        self.available_liquidity -= fees;
+        self.protocol_fees_wad -= u128::from(fees) * WAD;
+        Ok((fees, insurance, receivable))
+    }
+}

@@ -1,0 +1,431 @@
+//! Instruction builders for every Ballast instruction, and the canonical remaining accounts.
+//! The account order is the program's own (`ballast::accounts::*`), so a client cannot drift.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, ReserveUpdate};
+use ballast::state::{seeds, Obligation, ReserveConfig};
+
+/// Address of a market.
+pub fn market_address(creator: &Pubkey, index: u16) -> Pubkey {
+    Pubkey::find_program_address(
+        &[seeds::MARKET, creator.as_ref(), &index.to_le_bytes()],
+        &ballast::ID,
+    )
+    .0
+}
+
+/// Address of a reserve.
+pub fn reserve_address(market: &Pubkey, mint: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[seeds::RESERVE, market.as_ref(), mint.as_ref()],
+        &ballast::ID,
+    )
+    .0
+}
+
+/// Address of an obligation.
+pub fn obligation_address(market: &Pubkey, owner: &Pubkey, index: u8) -> Pubkey {
+    Pubkey::find_program_address(
+        &[seeds::OBLIGATION, market.as_ref(), owner.as_ref(), &[index]],
+        &ballast::ID,
+    )
+    .0
+}
+
+/// The addresses that go with one reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReserveKeys {
+    pub reserve: Pubkey,
+    pub mint: Pubkey,
+    pub liquidity_vault: Pubkey,
+    pub fund_vault: Pubkey,
+    pub token_program: Pubkey,
+    /// The price account passed for this reserve in health checks.
+    pub oracle: Pubkey,
+}
+
+impl ReserveKeys {
+    /// Derives every PDA of the reserve for `mint` in `market`.
+    pub fn derive(
+        market: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+        oracle: &Pubkey,
+    ) -> ReserveKeys {
+        let reserve = reserve_address(market, mint);
+        let vault = |prefix: &[u8]| {
+            Pubkey::find_program_address(&[prefix, reserve.as_ref()], &ballast::ID).0
+        };
+        ReserveKeys {
+            reserve,
+            mint: *mint,
+            liquidity_vault: vault(seeds::LIQUIDITY_VAULT),
+            fund_vault: vault(seeds::FUND_VAULT),
+            token_program: *token_program,
+            oracle: *oracle,
+        }
+    }
+}
+
+/// `[reserve, oracle]` for each of `obligation`'s reserves in the program's canonical order.
+/// `oracle_of` maps a reserve address to the price account to pass for it. Reserves are
+/// marked writable when `writable_reserves` (liquidations that may realize bad debt).
+pub fn remaining_accounts(
+    obligation: &Obligation,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    writable_reserves: bool,
+) -> Vec<AccountMeta> {
+    obligation
+        .position_reserves()
+        .iter()
+        .flat_map(|reserve| {
+            let reserve_meta = if writable_reserves {
+                AccountMeta::new(*reserve, false)
+            } else {
+                AccountMeta::new_readonly(*reserve, false)
+            };
+            [
+                reserve_meta,
+                AccountMeta::new_readonly(oracle_of(reserve), false),
+            ]
+        })
+        .collect()
+}
+
+/// The obligation as it will be after borrowing from `reserve`: what `borrow` checks.
+pub fn after_borrow(obligation: &Obligation, reserve: &Pubkey) -> Obligation {
+    let mut after = obligation.clone();
+    if after.borrow(reserve).is_none() {
+        after.add_debt(*reserve, 1).expect("a free borrow slot");
+    }
+    after
+}
+
+fn instruction(
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(remaining);
+    Instruction {
+        program_id: ballast::ID,
+        accounts: metas,
+        data: data.data(),
+    }
+}
+
+pub fn init_market(creator: &Pubkey, args: InitMarketArgs) -> Instruction {
+    let market = market_address(creator, args.index);
+    instruction(
+        ballast::accounts::InitMarket {
+            creator: *creator,
+            market,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::InitMarket { args },
+        vec![],
+    )
+}
+
+pub fn update_market(signer: &Pubkey, market: &Pubkey, update: MarketUpdate) -> Instruction {
+    instruction(
+        ballast::accounts::UpdateMarket {
+            signer: *signer,
+            market: *market,
+        },
+        ballast::instruction::UpdateMarket { update },
+        vec![],
+    )
+}
+
+pub fn init_reserve(
+    admin: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    config: ReserveConfig,
+) -> Instruction {
+    instruction(
+        ballast::accounts::InitReserve {
+            admin: *admin,
+            market: *market,
+            mint: keys.mint,
+            reserve: keys.reserve,
+            liquidity_vault: keys.liquidity_vault,
+            fund_vault: keys.fund_vault,
+            token_program: keys.token_program,
+            system_program: system_program::ID,
+        },
+        ballast::instruction::InitReserve { config },
+        vec![],
+    )
+}
+
+pub fn update_reserve_config(
+    signer: &Pubkey,
+    market: &Pubkey,
+    reserve: &Pubkey,
+    update: ReserveUpdate,
+) -> Instruction {
+    instruction(
+        ballast::accounts::UpdateReserveConfig {
+            signer: *signer,
+            market: *market,
+            reserve: *reserve,
+        },
+        ballast::instruction::UpdateReserveConfig { update },
+        vec![],
+    )
+}
+
+pub fn init_obligation(owner: &Pubkey, market: &Pubkey, index: u8) -> Instruction {
+    instruction(
+        ballast::accounts::InitObligation {
+            owner: *owner,
+            market: *market,
+            obligation: obligation_address(market, owner, index),
+            system_program: system_program::ID,
+        },
+        ballast::instruction::InitObligation { index },
+        vec![],
+    )
+}
+
+pub fn close_obligation(owner: &Pubkey, obligation: &Pubkey) -> Instruction {
+    instruction(
+        ballast::accounts::CloseObligation {
+            owner: *owner,
+            obligation: *obligation,
+        },
+        ballast::instruction::CloseObligation {},
+        vec![],
+    )
+}
+
+pub fn deposit(
+    owner: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    obligation: &Pubkey,
+    source: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    instruction(
+        ballast::accounts::Deposit {
+            owner: *owner,
+            market: *market,
+            reserve: keys.reserve,
+            obligation: *obligation,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            source: *source,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::Deposit { amount },
+        vec![],
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn withdraw(
+    owner: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    obligation: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    instruction(
+        ballast::accounts::Withdraw {
+            owner: *owner,
+            market: *market,
+            reserve: keys.reserve,
+            obligation: *obligation,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            destination: *destination,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::Withdraw { amount },
+        remaining,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn borrow(
+    owner: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    obligation: &Pubkey,
+    destination: &Pubkey,
+    amount: u64,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    instruction(
+        ballast::accounts::Borrow {
+            owner: *owner,
+            market: *market,
+            reserve: keys.reserve,
+            obligation: *obligation,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            destination: *destination,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::Borrow { amount },
+        remaining,
+    )
+}
+
+pub fn repay(
+    payer: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    obligation: &Pubkey,
+    source: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    instruction(
+        ballast::accounts::Repay {
+            payer: *payer,
+            market: *market,
+            reserve: keys.reserve,
+            obligation: *obligation,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            source: *source,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::Repay { amount },
+        vec![],
+    )
+}
+
+pub fn set_collateral(
+    owner: &Pubkey,
+    market: &Pubkey,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    enabled: bool,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    instruction(
+        ballast::accounts::SetCollateral {
+            owner: *owner,
+            market: *market,
+            obligation: *obligation,
+        },
+        ballast::instruction::SetCollateral {
+            reserve: *reserve,
+            enabled,
+        },
+        remaining,
+    )
+}
+
+pub fn collect_fees(
+    caller: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    treasury: &Pubkey,
+) -> Instruction {
+    instruction(
+        ballast::accounts::CollectFees {
+            caller: *caller,
+            market: *market,
+            reserve: keys.reserve,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            fund_vault: keys.fund_vault,
+            treasury: *treasury,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::CollectFees {},
+        vec![],
+    )
+}
+
+pub fn fund_reserve(
+    contributor: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    source: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    instruction(
+        ballast::accounts::FundReserve {
+            contributor: *contributor,
+            market: *market,
+            reserve: keys.reserve,
+            mint: keys.mint,
+            fund_vault: keys.fund_vault,
+            source: *source,
+            token_program: keys.token_program,
+        },
+        ballast::instruction::FundReserve { amount },
+        vec![],
+    )
+}
+
+/// Accounts of one liquidation besides the reserves.
+#[derive(Debug, Clone, Copy)]
+pub struct LiquidationAccounts {
+    pub liquidator: Pubkey,
+    pub market: Pubkey,
+    pub obligation: Pubkey,
+    /// The liquidator's token account for the repaid asset.
+    pub repay_source: Pubkey,
+    /// The liquidator's token account for the seized asset (tokens mode).
+    pub collateral_destination: Option<Pubkey>,
+    /// The liquidator's obligation (shares mode).
+    pub liquidator_obligation: Option<Pubkey>,
+}
+
+pub fn liquidate(
+    accounts: &LiquidationAccounts,
+    repay: &ReserveKeys,
+    collateral: &ReserveKeys,
+    args: LiquidateArgs,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    instruction(
+        ballast::accounts::Liquidate {
+            liquidator: accounts.liquidator,
+            market: accounts.market,
+            obligation: accounts.obligation,
+            repay_reserve: repay.reserve,
+            collateral_reserve: collateral.reserve,
+            repay_mint: repay.mint,
+            collateral_mint: collateral.mint,
+            repay_liquidity_vault: repay.liquidity_vault,
+            collateral_liquidity_vault: collateral.liquidity_vault,
+            repay_source: accounts.repay_source,
+            collateral_destination: accounts.collateral_destination,
+            liquidator_obligation: accounts.liquidator_obligation,
+            repay_token_program: repay.token_program,
+            collateral_token_program: collateral.token_program,
+        },
+        ballast::instruction::Liquidate { args },
+        remaining,
+    )
+}
+
+pub fn realize_bad_debt(
+    caller: &Pubkey,
+    market: &Pubkey,
+    obligation: &Pubkey,
+    remaining: Vec<AccountMeta>,
+) -> Instruction {
+    instruction(
+        ballast::accounts::RealizeBadDebt {
+            caller: *caller,
+            market: *market,
+            obligation: *obligation,
+        },
+        ballast::instruction::RealizeBadDebt {},
+        remaining,
+    )
+}

@@ -1,0 +1,867 @@
+//! The one fixture every test uses: a bank running Ballast, a market with reserves on real
+//! SPL mints (6, 8 and 9 decimals), simulated Pyth feeds, funded users and a controlled clock.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use anchor_lang::solana_program::clock::Clock;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_lang::solana_program::system_instruction;
+use anchor_lang::{AccountDeserialize, AnchorSerialize};
+use anchor_spl::token::spl_token;
+use anchor_spl::token_2022::spl_token_2022;
+use ballast::errors::BallastError;
+use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, ReserveUpdate};
+use ballast::math::WAD;
+use ballast::state::{
+    LiquidationConfig, Market, Obligation, OracleConfig, PricePolicy, RateModel, Reserve,
+    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+};
+use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+
+use crate::client::{self, LiquidationAccounts, ReserveKeys};
+use crate::pyth::{self, Feed};
+
+/// The clock every test starts at (2026-01-01T00:00:00Z).
+pub const START_TIME: i64 = 1_767_225_600;
+/// Asset index of USDC in the default fixture (6 decimals, $1, legacy Pyth).
+pub const USDC: usize = 0;
+/// Asset index of BTC in the default fixture (8 decimals, $60 000, legacy Pyth).
+pub const BTC: usize = 1;
+/// Asset index of SOL in the default fixture (9 decimals, $150, Pyth pull).
+pub const SOL: usize = 2;
+
+/// Result of one transaction.
+pub type TxResult = Result<(), TransactionError>;
+
+/// One asset to list.
+#[derive(Debug, Clone, Copy)]
+pub struct AssetSpec {
+    pub symbol: &'static str,
+    pub decimals: u8,
+    /// Starting price in USD.
+    pub price: f64,
+    /// Priced by a Pyth pull update instead of a legacy price account.
+    pub pull_oracle: bool,
+    /// Mint owned by Token-2022 instead of SPL Token.
+    pub token_2022: bool,
+}
+
+/// USDC, BTC and SOL (pull oracle).
+pub fn default_assets() -> Vec<AssetSpec> {
+    vec![
+        AssetSpec {
+            symbol: "USDC",
+            decimals: 6,
+            price: 1.0,
+            pull_oracle: false,
+            token_2022: false,
+        },
+        AssetSpec {
+            symbol: "BTC",
+            decimals: 8,
+            price: 60_000.0,
+            pull_oracle: false,
+            token_2022: false,
+        },
+        AssetSpec {
+            symbol: "SOL",
+            decimals: 9,
+            price: 150.0,
+            pull_oracle: true,
+            token_2022: false,
+        },
+    ]
+}
+
+/// The feed id the fixture gives asset `index`.
+pub fn feed_id(index: usize) -> [u8; 32] {
+    [index as u8 + 1; 32]
+}
+
+/// A defensible default: LTV 75 %, LT 80 %, bonus 2–10 % with 20 % of it to the fund, reserve
+/// factor 10 %, insurance 5 %, kinked curve 1 % / 4 % to 80 % / +75 % above, strict oracle
+/// 60 s / 2 %, liquidation oracle 300 s / 10 %, one confidence interval of haircut.
+pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]) -> ReserveConfig {
+    ReserveConfig {
+        oracle: OracleConfig {
+            source: if pull {
+                ORACLE_SOURCE_PYTH_PULL
+            } else {
+                ORACLE_SOURCE_PYTH_LEGACY
+            },
+            oracle_account: if pull {
+                Pubkey::default()
+            } else {
+                oracle_account
+            },
+            feed_id: if pull { feed } else { [0; 32] },
+            strict: PricePolicy {
+                max_age_secs: 60,
+                max_confidence_bps: 200,
+            },
+            liquidation: PricePolicy {
+                max_age_secs: 300,
+                max_confidence_bps: 1_000,
+            },
+            confidence_multiplier_bps: 10_000,
+        },
+        ltv_bps: 7_500,
+        liquidation_threshold_bps: 8_000,
+        min_liquidation_bonus_bps: 200,
+        max_liquidation_bonus_bps: 1_000,
+        protocol_liquidation_fee_bps: 2_000,
+        reserve_factor_bps: 1_000,
+        insurance_factor_bps: 500,
+        rate_model: RateModel {
+            base_rate_bps: 100,
+            optimal_utilization_bps: 8_000,
+            slope1_bps: 400,
+            slope2_bps: 7_500,
+        },
+        supply_cap: u64::MAX / 4,
+        borrow_cap: u64::MAX / 8,
+    }
+}
+
+/// Close factor 50 % above HF 0.95 and $100 of debt; dust $1; bad debt below $0.10 of collateral.
+pub fn default_liquidation_config() -> LiquidationConfig {
+    LiquidationConfig {
+        close_factor_bps: 5_000,
+        full_liquidation_health_bps: 9_500,
+        full_liquidation_debt_value: 100 * WAD,
+        dust_value: WAD,
+        bad_debt_collateral_dust_value: WAD / 10,
+    }
+}
+
+/// A listed asset.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub spec: AssetSpec,
+    pub keys: ReserveKeys,
+    /// What the simulated oracle currently publishes.
+    pub feed: Feed,
+}
+
+/// A funded wallet with one token account per asset and an obligation (index 0).
+#[derive(Debug)]
+pub struct User {
+    pub keypair: Keypair,
+    pub tokens: Vec<Pubkey>,
+    pub obligation: Pubkey,
+}
+
+impl User {
+    pub fn pubkey(&self) -> Pubkey {
+        self.keypair.pubkey()
+    }
+}
+
+/// The fixture.
+pub struct Harness {
+    pub ctx: ProgramTestContext,
+    pub market: Pubkey,
+    pub admin: Keypair,
+    pub risk_authority: Keypair,
+    pub fee_receiver: Keypair,
+    /// The fee receiver's token account per asset.
+    pub treasuries: Vec<Pubkey>,
+    pub mint_authority: Keypair,
+    pub assets: Vec<Asset>,
+    /// The bank's clock (unix seconds).
+    pub now: i64,
+    nonce: u32,
+}
+
+impl Harness {
+    /// The default market: USDC, BTC, SOL with default configs.
+    pub async fn new() -> Harness {
+        Harness::with_assets(&default_assets(), |_, _| {}).await
+    }
+
+    /// A market listing `specs`, each config adjusted by `tune(index, config)` before listing.
+    pub async fn with_assets(
+        specs: &[AssetSpec],
+        mut tune: impl FnMut(usize, &mut ReserveConfig),
+    ) -> Harness {
+        let ctx = crate::bank::program_test().start_with_context().await;
+        let admin = Keypair::new();
+        let mut harness = Harness {
+            ctx,
+            market: client::market_address(&admin.pubkey(), 0),
+            admin,
+            risk_authority: Keypair::new(),
+            fee_receiver: Keypair::new(),
+            treasuries: vec![],
+            mint_authority: Keypair::new(),
+            assets: vec![],
+            now: START_TIME,
+            nonce: 0,
+        };
+        harness.set_clock(START_TIME);
+        let admin_key = harness.admin.pubkey();
+        harness.airdrop(&admin_key, 100_000_000_000).await;
+        let args = InitMarketArgs {
+            index: 0,
+            risk_authority: harness.risk_authority.pubkey(),
+            fee_receiver: harness.fee_receiver.pubkey(),
+            pyth_program: pyth::PYTH_LEGACY_PROGRAM,
+            pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+            liquidation: default_liquidation_config(),
+        };
+        let admin = harness.admin.insecure_clone();
+        harness
+            .send(&[client::init_market(&admin_key, args)], &[&admin])
+            .await
+            .expect("init_market");
+        for (index, spec) in specs.iter().enumerate() {
+            let token_program = if spec.token_2022 {
+                spl_token_2022::ID
+            } else {
+                spl_token::ID
+            };
+            let mint = harness.create_mint(spec.decimals, &token_program).await;
+            let oracle = Keypair::new().pubkey();
+            let keys = ReserveKeys::derive(&harness.market, &mint, &token_program, &oracle);
+            let feed = Feed::at(spec.price, harness.now, feed_id(index));
+            harness.assets.push(Asset {
+                spec: *spec,
+                keys,
+                feed,
+            });
+            harness.publish(index, feed);
+            let mut config = default_reserve_config(oracle, spec.pull_oracle, feed_id(index));
+            tune(index, &mut config);
+            let market = harness.market;
+            harness
+                .send(
+                    &[client::init_reserve(&admin_key, &market, &keys, config)],
+                    &[&admin],
+                )
+                .await
+                .expect("init_reserve");
+            let owner = harness.fee_receiver.pubkey();
+            let treasury = harness.create_token_account(&owner, index).await;
+            harness.treasuries.push(treasury);
+        }
+        harness
+    }
+
+    // ----- transactions ---------------------------------------------------------------------
+
+    /// Signs and processes `instructions` (the bank's payer pays fees). Each transaction gets a
+    /// distinct compute-unit limit so that identical instructions are never deduplicated.
+    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        self.nonce += 1;
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - self.nonce,
+            ),
+        ];
+        all.extend_from_slice(instructions);
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keypairs: Vec<&Keypair> = vec![&payer];
+        keypairs.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != payer.pubkey()),
+        );
+        let blockhash = self.ctx.last_blockhash;
+        let tx =
+            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keypairs, blockhash);
+        self.ctx
+            .banks_client
+            .process_transaction(tx)
+            .await
+            .map_err(|error| match error {
+                BanksClientError::TransactionError(error)
+                | BanksClientError::SimulationError { err: error, .. } => error,
+                other => panic!("bank failure: {other:?}"),
+            })
+    }
+
+    /// Sets the bank's clock to `unix_timestamp`.
+    pub fn set_clock(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = Clock::default();
+        clock.slot = 1;
+        clock.unix_timestamp = unix_timestamp;
+        clock.epoch_start_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+        self.now = unix_timestamp;
+    }
+
+    /// Moves the clock forward by `seconds` (feeds keep their old publish time).
+    pub fn advance(&mut self, seconds: i64) {
+        self.set_clock(self.now + seconds);
+    }
+
+    /// Moves the clock forward and republishes every feed's current price at the new time.
+    pub fn advance_with_fresh_prices(&mut self, seconds: i64) {
+        self.advance(seconds);
+        self.refresh_prices();
+    }
+
+    // ----- oracles --------------------------------------------------------------------------
+
+    /// Writes `feed` as asset `index`'s oracle account (legacy or pull, per the asset).
+    pub fn publish(&mut self, index: usize, feed: Feed) {
+        self.assets[index].feed = feed;
+        let asset = &self.assets[index];
+        let (owner, data) = if asset.spec.pull_oracle {
+            (
+                pyth::PYTH_RECEIVER_PROGRAM,
+                pyth::pull_price_update_data(&feed),
+            )
+        } else {
+            (
+                pyth::PYTH_LEGACY_PROGRAM,
+                pyth::legacy_price_account_data(&feed),
+            )
+        };
+        let oracle = asset.keys.oracle;
+        self.write_account(&oracle, &owner, data);
+    }
+
+    /// Publishes `price_usd` for asset `index` now (EMA equal, 0.1 % confidence).
+    pub fn set_price(&mut self, index: usize, price_usd: f64) {
+        let feed = Feed::at(price_usd, self.now, feed_id(index));
+        self.publish(index, feed);
+    }
+
+    /// Republishes every asset's current feed with `publish_time = now`.
+    pub fn refresh_prices(&mut self) {
+        for index in 0..self.assets.len() {
+            let mut feed = self.assets[index].feed;
+            feed.publish_time = self.now;
+            self.publish(index, feed);
+        }
+    }
+
+    /// Overwrites any account (oracle corruption, wrong owners, donations of lamports…).
+    pub fn write_account(&mut self, address: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), owner);
+        account.set_data_from_slice(&data);
+        self.ctx.set_account(address, &account);
+    }
+
+    // ----- setup helpers --------------------------------------------------------------------
+
+    /// Sends `lamports` from the bank's payer.
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.ctx.payer.pubkey();
+        self.send(&[system_instruction::transfer(&payer, to, lamports)], &[])
+            .await
+            .expect("airdrop");
+    }
+
+    /// Creates a mint owned by `token_program` with the fixture's mint authority.
+    pub async fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
+        let mint = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let len = spl_token::state::Mint::LEN;
+        let payer = self.ctx.payer.pubkey();
+        let authority = self.mint_authority.pubkey();
+        let instructions = [
+            system_instruction::create_account(
+                &payer,
+                &mint.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                token_program,
+            ),
+            spl_token_2022::instruction::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                &authority,
+                None,
+                decimals,
+            )
+            .expect("mint instruction"),
+        ];
+        self.send(&instructions, &[&mint])
+            .await
+            .expect("create mint");
+        mint.pubkey()
+    }
+
+    /// Creates a token account for asset `index` owned by `owner`.
+    pub async fn create_token_account(&mut self, owner: &Pubkey, index: usize) -> Pubkey {
+        let keys = self.assets[index].keys;
+        let account = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let len = spl_token::state::Account::LEN;
+        let payer = self.ctx.payer.pubkey();
+        let instructions = [
+            system_instruction::create_account(
+                &payer,
+                &account.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &keys.token_program,
+            ),
+            spl_token_2022::instruction::initialize_account3(
+                &keys.token_program,
+                &account.pubkey(),
+                &keys.mint,
+                owner,
+            )
+            .expect("account instruction"),
+        ];
+        self.send(&instructions, &[&account])
+            .await
+            .expect("create token account");
+        account.pubkey()
+    }
+
+    /// Mints `amount` of asset `index` into `token_account`.
+    pub async fn mint_to(&mut self, index: usize, token_account: &Pubkey, amount: u64) {
+        let keys = self.assets[index].keys;
+        let authority = self.mint_authority.insecure_clone();
+        let instruction = spl_token_2022::instruction::mint_to(
+            &keys.token_program,
+            &keys.mint,
+            token_account,
+            &authority.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to instruction");
+        self.send(&[instruction], &[&authority])
+            .await
+            .expect("mint_to");
+    }
+
+    /// A new wallet with SOL for fees, a token account per asset and an empty obligation.
+    pub async fn user(&mut self) -> User {
+        let keypair = Keypair::new();
+        let owner = keypair.pubkey();
+        self.airdrop(&owner, 10_000_000_000).await;
+        let mut tokens = vec![];
+        for index in 0..self.assets.len() {
+            tokens.push(self.create_token_account(&owner, index).await);
+        }
+        let market = self.market;
+        self.send(&[client::init_obligation(&owner, &market, 0)], &[&keypair])
+            .await
+            .expect("init_obligation");
+        User {
+            keypair,
+            tokens,
+            obligation: client::obligation_address(&market, &owner, 0),
+        }
+    }
+
+    /// A new wallet holding `amount` of asset `index`.
+    pub async fn funded_user(&mut self, index: usize, amount: u64) -> User {
+        let user = self.user().await;
+        self.mint_to(index, &user.tokens[index], amount).await;
+        user
+    }
+
+    // ----- reads ----------------------------------------------------------------------------
+
+    /// Raw account, if it exists.
+    pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("bank read")
+    }
+
+    /// Deserializes an Anchor account.
+    pub async fn anchor_account<T: AccountDeserialize>(&mut self, address: &Pubkey) -> T {
+        let account = self
+            .account(address)
+            .await
+            .unwrap_or_else(|| panic!("account {address} exists"));
+        T::try_deserialize(&mut &account.data[..]).expect("account deserializes")
+    }
+
+    pub async fn reserve(&mut self, index: usize) -> Reserve {
+        let address = self.assets[index].keys.reserve;
+        self.anchor_account(&address).await
+    }
+
+    pub async fn obligation(&mut self, address: &Pubkey) -> Obligation {
+        self.anchor_account(address).await
+    }
+
+    pub async fn market_state(&mut self) -> Market {
+        let market = self.market;
+        self.anchor_account(&market).await
+    }
+
+    /// Token balance of a token account (0 if it does not exist).
+    pub async fn balance(&mut self, token_account: &Pubkey) -> u64 {
+        match self.account(token_account).await {
+            Some(account) => spl_token::state::Account::unpack_from_slice(
+                &account.data[..spl_token::state::Account::LEN],
+            )
+            .map(|state| state.amount)
+            .unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// Snapshot of several accounts, to prove a failed instruction changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Vec<Option<Account>> {
+        let mut accounts = vec![];
+        for address in addresses {
+            accounts.push(self.account(address).await);
+        }
+        accounts
+    }
+
+    /// Every account a user-facing instruction on `user` could touch: market, reserves,
+    /// vaults, the user's token accounts and obligation, the treasuries.
+    pub fn touched_accounts(&self, users: &[&User]) -> Vec<Pubkey> {
+        let mut addresses = vec![self.market];
+        for asset in &self.assets {
+            addresses.extend([
+                asset.keys.reserve,
+                asset.keys.liquidity_vault,
+                asset.keys.fund_vault,
+            ]);
+        }
+        addresses.extend(self.treasuries.iter().copied());
+        for user in users {
+            addresses.extend(user.tokens.iter().copied());
+            addresses.push(user.obligation);
+        }
+        addresses
+    }
+
+    /// Asserts that `result` failed with `expected`, and that none of `users`' accounts, the
+    /// market, reserves or vaults changed compared with `before` (taken with `touched_accounts`).
+    pub async fn assert_rejected(
+        &mut self,
+        result: TxResult,
+        expected: BallastError,
+        users: &[&User],
+        before: &[Option<Account>],
+    ) {
+        assert_eq!(result, Err(custom_error(expected)), "expected {expected:?}");
+        let addresses = self.touched_accounts(users);
+        let after = self.snapshot(&addresses).await;
+        assert_eq!(
+            before,
+            &after[..],
+            "a rejected instruction changed an account"
+        );
+    }
+
+    /// Snapshot of `touched_accounts(users)`.
+    pub async fn snapshot_users(&mut self, users: &[&User]) -> Vec<Option<Account>> {
+        let addresses = self.touched_accounts(users);
+        self.snapshot(&addresses).await
+    }
+
+    // ----- instructions on users ------------------------------------------------------------
+
+    /// Canonical `[reserve, oracle]` pairs for `obligation`.
+    pub fn remaining(&self, obligation: &Obligation, writable: bool) -> Vec<AccountMeta> {
+        client::remaining_accounts(obligation, |reserve| self.oracle_of(reserve), writable)
+    }
+
+    /// The oracle account the fixture passes for `reserve`.
+    pub fn oracle_of(&self, reserve: &Pubkey) -> Pubkey {
+        self.assets
+            .iter()
+            .find(|asset| asset.keys.reserve == *reserve)
+            .map(|asset| asset.keys.oracle)
+            .unwrap_or_default()
+    }
+
+    pub async fn deposit(&mut self, user: &User, index: usize, amount: u64) -> TxResult {
+        let ix = client::deposit(
+            &user.pubkey(),
+            &self.market,
+            &self.assets[index].keys,
+            &user.obligation,
+            &user.tokens[index],
+            amount,
+        );
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    pub async fn withdraw(&mut self, user: &User, index: usize, amount: u64) -> TxResult {
+        let obligation = self.obligation(&user.obligation).await;
+        let remaining = if obligation.has_debt() {
+            self.remaining(&obligation, false)
+        } else {
+            vec![]
+        };
+        self.withdraw_with(user, index, amount, remaining).await
+    }
+
+    pub async fn withdraw_with(
+        &mut self,
+        user: &User,
+        index: usize,
+        amount: u64,
+        remaining: Vec<AccountMeta>,
+    ) -> TxResult {
+        let ix = client::withdraw(
+            &user.pubkey(),
+            &self.market,
+            &self.assets[index].keys,
+            &user.obligation,
+            &user.tokens[index],
+            amount,
+            remaining,
+        );
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    pub async fn borrow(&mut self, user: &User, index: usize, amount: u64) -> TxResult {
+        let obligation = self.obligation(&user.obligation).await;
+        let after = client::after_borrow(&obligation, &self.assets[index].keys.reserve);
+        let remaining = self.remaining(&after, false);
+        self.borrow_with(user, index, amount, remaining).await
+    }
+
+    pub async fn borrow_with(
+        &mut self,
+        user: &User,
+        index: usize,
+        amount: u64,
+        remaining: Vec<AccountMeta>,
+    ) -> TxResult {
+        let ix = client::borrow(
+            &user.pubkey(),
+            &self.market,
+            &self.assets[index].keys,
+            &user.obligation,
+            &user.tokens[index],
+            amount,
+            remaining,
+        );
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// `payer` repays `amount` of asset `index` on `obligation` (its own or another's).
+    pub async fn repay(
+        &mut self,
+        payer: &User,
+        obligation: &Pubkey,
+        index: usize,
+        amount: u64,
+    ) -> TxResult {
+        let ix = client::repay(
+            &payer.pubkey(),
+            &self.market,
+            &self.assets[index].keys,
+            obligation,
+            &payer.tokens[index],
+            amount,
+        );
+        self.send(&[ix], &[&payer.keypair]).await
+    }
+
+    pub async fn set_collateral(&mut self, user: &User, index: usize, enabled: bool) -> TxResult {
+        let obligation = self.obligation(&user.obligation).await;
+        let remaining = if obligation.has_debt() && !enabled {
+            self.remaining(&obligation, false)
+        } else {
+            vec![]
+        };
+        let reserve = self.assets[index].keys.reserve;
+        let ix = client::set_collateral(
+            &user.pubkey(),
+            &self.market,
+            &user.obligation,
+            &reserve,
+            enabled,
+            remaining,
+        );
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    pub async fn fund_reserve(
+        &mut self,
+        contributor: &User,
+        index: usize,
+        amount: u64,
+    ) -> TxResult {
+        let ix = client::fund_reserve(
+            &contributor.pubkey(),
+            &self.market,
+            &self.assets[index].keys,
+            &contributor.tokens[index],
+            amount,
+        );
+        self.send(&[ix], &[&contributor.keypair]).await
+    }
+
+    /// Sweeps fees and fund flows of asset `index` (signed by the bank's payer).
+    pub async fn collect_fees(&mut self, index: usize) -> TxResult {
+        let payer = self.ctx.payer.pubkey();
+        let ix = client::collect_fees(
+            &payer,
+            &self.market,
+            &self.assets[index].keys,
+            &self.treasuries[index],
+        );
+        self.send(&[ix], &[]).await
+    }
+
+    /// `liquidator` liquidates `target`: repays asset `repay`, seizes asset `collateral`.
+    pub async fn liquidate(
+        &mut self,
+        liquidator: &User,
+        target: &User,
+        repay: usize,
+        collateral: usize,
+        args: LiquidateArgs,
+    ) -> TxResult {
+        let obligation = self.obligation(&target.obligation).await;
+        let remaining = self.remaining(&obligation, true);
+        self.liquidate_with(
+            liquidator,
+            &target.obligation,
+            repay,
+            collateral,
+            args,
+            remaining,
+        )
+        .await
+    }
+
+    pub async fn liquidate_with(
+        &mut self,
+        liquidator: &User,
+        obligation: &Pubkey,
+        repay: usize,
+        collateral: usize,
+        args: LiquidateArgs,
+        remaining: Vec<AccountMeta>,
+    ) -> TxResult {
+        let accounts = LiquidationAccounts {
+            liquidator: liquidator.pubkey(),
+            market: self.market,
+            obligation: *obligation,
+            repay_source: liquidator.tokens[repay],
+            collateral_destination: Some(liquidator.tokens[collateral]),
+            liquidator_obligation: if args.receive_shares {
+                Some(liquidator.obligation)
+            } else {
+                None
+            },
+        };
+        let ix = client::liquidate(
+            &accounts,
+            &self.assets[repay].keys,
+            &self.assets[collateral].keys,
+            args,
+            remaining,
+        );
+        self.send(&[ix], &[&liquidator.keypair]).await
+    }
+
+    pub async fn realize_bad_debt(&mut self, caller: &User, target: &Pubkey) -> TxResult {
+        let obligation = self.obligation(target).await;
+        let remaining = self.remaining(&obligation, true);
+        let ix = client::realize_bad_debt(&caller.pubkey(), &self.market, target, remaining);
+        self.send(&[ix], &[&caller.keypair]).await
+    }
+
+    /// Admin (or `signer`) update of a reserve.
+    pub async fn update_reserve(
+        &mut self,
+        signer: &Keypair,
+        index: usize,
+        update: ReserveUpdate,
+    ) -> TxResult {
+        let ix = client::update_reserve_config(
+            &signer.pubkey(),
+            &self.market,
+            &self.assets[index].keys.reserve,
+            update,
+        );
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// Admin (or `signer`) update of the market.
+    pub async fn update_market(&mut self, signer: &Keypair, update: MarketUpdate) -> TxResult {
+        let ix = client::update_market(&signer.pubkey(), &self.market, update);
+        self.send(&[ix], &[signer]).await
+    }
+
+    // ----- invariants -----------------------------------------------------------------------
+
+    /// Conservation for every reserve, and the sums over `obligations`:
+    /// vault ≥ available liquidity; fund vault ≥ fund balance + receivable; Σ scaled debt and
+    /// Σ shares of the obligations equal the reserve's totals (when `obligations` is all of them).
+    pub async fn check_invariants(&mut self, obligations: &[Pubkey]) {
+        let mut states = vec![];
+        for address in obligations {
+            states.push(self.obligation(address).await);
+        }
+        for index in 0..self.assets.len() {
+            let keys = self.assets[index].keys;
+            let reserve = self.reserve(index).await;
+            let vault = self.balance(&keys.liquidity_vault).await;
+            let fund_vault = self.balance(&keys.fund_vault).await;
+            assert!(
+                vault >= reserve.available_liquidity,
+                "{}: vault {vault} < available {}",
+                self.assets[index].spec.symbol,
+                reserve.available_liquidity
+            );
+            assert!(
+                fund_vault >= reserve.fund_balance + reserve.fund_receivable,
+                "fund vault below the fund's books"
+            );
+            assert!(reserve.last_accrual_ts <= self.now && reserve.borrow_index >= WAD);
+            let scaled: u128 = states
+                .iter()
+                .filter_map(|o| o.borrow(&keys.reserve))
+                .map(|b| b.scaled_debt)
+                .sum();
+            let shares: u128 = states
+                .iter()
+                .filter_map(|o| o.deposit(&keys.reserve))
+                .map(|d| d.shares)
+                .sum();
+            assert_eq!(
+                scaled, reserve.total_scaled_debt,
+                "Σ scaled debt of {}",
+                self.assets[index].spec.symbol
+            );
+            assert_eq!(
+                shares, reserve.total_shares,
+                "Σ shares of {}",
+                self.assets[index].spec.symbol
+            );
+        }
+    }
+}
+
+/// The transaction error a Ballast error becomes (the compute-budget instruction is index 0,
+/// so the program's instruction is index 1).
+pub fn custom_error(error: BallastError) -> TransactionError {
+    TransactionError::InstructionError(
+        1,
+        anchor_lang::solana_program::instruction::error::InstructionError::Custom(error.into()),
+    )
+}
+
+/// The Anchor framework error a transaction failed with (e.g. `ConstraintSeeds`).
+pub fn anchor_error(error: anchor_lang::error::ErrorCode) -> TransactionError {
+    TransactionError::InstructionError(
+        1,
+        anchor_lang::solana_program::instruction::error::InstructionError::Custom(error.into()),
+    )
+}
+
+/// Serializes any Anchor type (for hand-built instruction data in hostile-input tests).
+pub fn borsh_bytes<T: AnchorSerialize>(value: &T) -> Vec<u8> {
+    let mut bytes = vec![];
+    value.serialize(&mut bytes).expect("serializes");
+    bytes
+}
