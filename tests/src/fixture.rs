@@ -286,10 +286,12 @@ impl Harness {
 
     /// Sets the bank's clock to `unix_timestamp`.
     pub fn set_clock(&mut self, unix_timestamp: i64) {
-        let mut clock: Clock = Clock::default();
-        clock.slot = 1;
-        clock.unix_timestamp = unix_timestamp;
-        clock.epoch_start_timestamp = unix_timestamp;
+        let clock = Clock {
+            slot: 1,
+            unix_timestamp,
+            epoch_start_timestamp: unix_timestamp,
+            ..Clock::default()
+        };
         self.ctx.set_sysvar(&clock);
         self.now = unix_timestamp;
     }

@@ -35,8 +35,10 @@ pub struct Borrow<'info> {
     // borrow (a new borrow reserve comes after the existing positions).
 }
 
-/// 1. accrue; 2. book the borrow (liquidity, cap, scaled debt rounded up); 3. require the
-/// borrow limit under strict prices; 4. pay out.
+/// 1. accrue;
+/// 2. book the borrow (liquidity, cap, scaled debt rounded up);
+/// 3. require the borrow limit under strict prices;
+/// 4. pay out.
 pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;

@@ -35,9 +35,10 @@ pub struct CollectFees<'info> {
 }
 
 /// Sweeps a reserve's token flows, each bounded by free liquidity:
-/// 1. accrue; 2. what the fund paid toward bad debt moves from the fund vault to the liquidity
-/// vault; 3. insurance owed to the fund moves into the fund vault; 4. protocol fees go to the
-/// treasury.
+/// 1. accrue;
+/// 2. what the fund paid toward bad debt moves from the fund vault to the liquidity vault;
+/// 3. insurance owed to the fund moves into the fund vault;
+/// 4. protocol fees go to the treasury.
 pub fn handle_collect_fees(ctx: Context<CollectFees>) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let reserve = &mut accounts.reserve;

@@ -33,7 +33,9 @@ pub struct Deposit<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-/// 1. accrue; 2. book the deposit (cap, shares rounded down); 3. credit the obligation;
+/// 1. accrue;
+/// 2. book the deposit (cap, shares rounded down);
+/// 3. credit the obligation;
 /// 4. move the tokens and check the vault received exactly them. No price is read.
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;

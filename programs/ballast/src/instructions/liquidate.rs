@@ -75,10 +75,8 @@ pub struct Liquidate<'info> {
 /// 1. checks: not paused, not the owner; accrue both reserves;
 /// 2. value the obligation under liquidation prices; require HF < 1;
 /// 3. size: close factor, clip, dust rule, bonus capped by the buffer, fee to the fund;
-/// 4. repay the debt, move the seized shares (fee to the fund, rest to the liquidator as
-///    tokens or shares), check the liquidator's floor;
-/// 5. if no collateral of value is left and debt remains, realize all bad debt; otherwise a
-///    position that had a buffer must end healthier;
+/// 4. repay the debt, move the seized shares (fee to the fund, rest to the liquidator as    tokens or shares), check the liquidator's floor;
+/// 5. if no collateral of value is left and debt remains, realize all bad debt; otherwise a    position that had a buffer must end healthier;
 /// 6. move the tokens.
 pub fn handle_liquidate<'info>(
     ctx: Context<'info, Liquidate<'info>>,

@@ -17,8 +17,9 @@ pub struct RealizeBadDebt<'info> {
 }
 
 /// Writes off every borrow of an obligation that holds debt and no collateral of value.
-/// 1. value the obligation under liquidation prices; 2. require debt and enabled collateral
-/// worth at most the market's dust value; 3. write off (see `write_off_obligation`).
+/// 1. value the obligation under liquidation prices;
+/// 2. require debt and enabled collateral worth at most the market's dust value;
+/// 3. write off (see `write_off_obligation`).
 pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;

@@ -30,7 +30,9 @@ pub struct Repay<'info> {
 }
 
 /// Repays up to `amount` (`u64::MAX`: exactly the whole debt). Never paused, reads no price.
-/// 1. accrue; 2. settle (whole debt rounded up, partial credit rounded down); 3. take tokens.
+/// 1. accrue;
+/// 2. settle (whole debt rounded up, partial credit rounded down);
+/// 3. take tokens.
 pub fn handle_repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let reserve_key = accounts.reserve.key();

@@ -35,8 +35,10 @@ pub struct Withdraw<'info> {
 }
 
 /// Withdraws `amount` tokens (`u64::MAX`: the whole deposit).
-/// 1. accrue; 2. burn shares (rounded up; all of them for "all", paying out rounded down);
-/// 3. if the obligation has debt, require the borrow limit under strict prices; 4. pay out.
+/// 1. accrue;
+/// 2. burn shares (rounded up; all of them for "all", paying out rounded down);
+/// 3. if the obligation has debt, require the borrow limit under strict prices;
+/// 4. pay out.
 pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, BallastError::ZeroAmount);
     let now = Clock::get()?.unix_timestamp;
