@@ -104,6 +104,15 @@ pub fn handle_liquidate<'info>(
     );
     accounts.repay_reserve.accrue_interest(now)?;
     accounts.collateral_reserve.accrue_interest(now)?;
+    let borrow = *accounts
+        .obligation
+        .borrow(&repay_key)
+        .ok_or(BallastError::NoBorrowInReserve)?;
+    let deposit = *accounts
+        .obligation
+        .deposit(&collateral_key)
+        .ok_or(BallastError::NoDepositInReserve)?;
+    require!(deposit.collateral_enabled, BallastError::NoDepositInReserve);
 
     // 2.
     let mut valuation = Valuation::load(
@@ -133,15 +142,6 @@ pub fn handle_liquidate<'info>(
     accounts.collateral_reserve.last_oracle_publish_time = collateral_price.publish_time;
 
     // 3.
-    let borrow = *accounts
-        .obligation
-        .borrow(&repay_key)
-        .ok_or(BallastError::NoBorrowInReserve)?;
-    let deposit = *accounts
-        .obligation
-        .deposit(&collateral_key)
-        .ok_or(BallastError::NoDepositInReserve)?;
-    require!(deposit.collateral_enabled, BallastError::NoDepositInReserve);
     let repay_reserve = &mut accounts.repay_reserve;
     let collateral_reserve = &mut accounts.collateral_reserve;
     let collateral_config = collateral_reserve.config;

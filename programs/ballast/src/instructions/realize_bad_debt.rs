@@ -65,6 +65,10 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
 /// pending insurance, then its tokens, then depositors) and its debt set to zero. Reserves in
 /// `live` are the instruction's named accounts and are changed in place; the others are read
 /// from `remaining`, accrued, changed and written back.
+///
+/// `remaining` was checked against the obligation as it was valued; a liquidation may since
+/// have closed slots and shifted the canonical positions, so each reserve account is found by
+/// its key, never by its position.
 pub fn write_off_obligation(
     obligation_key: &Pubkey,
     obligation: &mut Obligation,
@@ -72,15 +76,19 @@ pub fn write_off_obligation(
     live: &mut [(Pubkey, &mut Reserve)],
     now: i64,
 ) -> Result<()> {
-    for (position, key) in obligation.position_reserves().iter().enumerate() {
-        let account = &remaining[position * 2];
-        let mut loaded: Option<Reserve> = None;
+    for key in obligation.position_reserves().iter() {
+        let mut loaded: Option<(&AccountInfo, Reserve)> = None;
         let reserve: &mut Reserve = match live.iter_mut().find(|(live_key, _)| live_key == key) {
             Some((_, reserve)) => reserve,
             None => {
+                let account = remaining
+                    .iter()
+                    .step_by(2)
+                    .find(|account| account.key == key)
+                    .ok_or(BallastError::InvalidRemainingAccounts)?;
                 let mut reserve = load_reserve(account)?;
                 reserve.accrue_interest(now)?;
-                loaded.insert(reserve)
+                &mut loaded.insert((account, reserve)).1
             }
         };
         if let Some(deposit) = obligation
@@ -105,7 +113,7 @@ pub fn write_off_obligation(
                 frozen: reserve.status == RESERVE_FROZEN,
             });
         }
-        if let Some(reserve) = loaded {
+        if let Some((account, reserve)) = loaded {
             store_reserve(account, &reserve)?;
         }
     }

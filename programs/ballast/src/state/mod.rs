@@ -19,3 +19,22 @@ pub const PAUSE_BORROW: u8 = 1 << 2;
 pub const PAUSE_LIQUIDATE: u8 = 1 << 3;
 /// Every defined pause flag. Repay has none: it can never be paused.
 pub const PAUSE_ALL: u8 = PAUSE_DEPOSIT | PAUSE_WITHDRAW | PAUSE_BORROW | PAUSE_LIQUIDATE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::Space;
+
+    /// Account sizes are part of the protocol's cost (rent, bytes per transaction read): a change
+    /// must be deliberate. Sizes include the 8-byte discriminator.
+    #[test]
+    fn account_sizes_are_what_the_docs_say() {
+        let sizes = [
+            ("Market", 8 + Market::INIT_SPACE),
+            ("Reserve", 8 + Reserve::INIT_SPACE),
+            ("Obligation", 8 + Obligation::INIT_SPACE),
+        ];
+        println!("{sizes:?}");
+        assert_eq!(sizes, [("Market", 352), ("Reserve", 561), ("Obligation", 495)]);
+    }
+}

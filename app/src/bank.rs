@@ -1,0 +1,246 @@
+//! The embedded bank as a [`Chain`]: `solana-program-test` running Ballast natively, with the
+//! clock, oracle accounts and mints under the caller's control.
+
+use std::collections::BTreeSet;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::clock::Clock;
+use anchor_lang::solana_program::program_option::COption;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_spl::token::spl_token;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_program_test::{BanksClientError, ProgramTestContext};
+use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::transaction::Transaction;
+
+use crate::chain::{ata, create_ata_idempotent, Chain, ChainError, ChainResult};
+
+/// The embedded bank.
+pub struct BankChain {
+    pub ctx: ProgramTestContext,
+    wallet: Keypair,
+    /// Every account a Ballast instruction has written: what `program_accounts` searches (the
+    /// bank has no account index).
+    known: BTreeSet<Pubkey>,
+    nonce: u32,
+}
+
+impl BankChain {
+    /// Starts a bank with the program loaded and the clock at `start_time`; `wallet` is funded.
+    pub async fn start(wallet: Keypair, start_time: i64) -> BankChain {
+        let ctx = ballast_tests::bank::program_test()
+            .start_with_context()
+            .await;
+        let mut bank = BankChain {
+            ctx,
+            wallet,
+            known: BTreeSet::new(),
+            nonce: 0,
+        };
+        bank.set_clock(start_time);
+        let wallet = bank.wallet.pubkey();
+        bank.airdrop(&wallet, 1_000 * 1_000_000_000).await;
+        bank
+    }
+
+    /// Acts as `wallet` from now on (the bank's payer still pays fees).
+    pub fn set_wallet(&mut self, wallet: Keypair) {
+        self.wallet = wallet;
+    }
+
+    /// Sets the clock to `unix_timestamp`.
+    pub fn set_clock(&mut self, unix_timestamp: i64) {
+        let clock = Clock {
+            slot: 1,
+            unix_timestamp,
+            epoch_start_timestamp: unix_timestamp,
+            ..Clock::default()
+        };
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Overwrites an account (simulated oracles, mints at fixed addresses).
+    pub fn write_account(&mut self, address: &Pubkey, owner: &Pubkey, data: &[u8]) {
+        let mut account = AccountSharedData::new(1_000_000_000, data.len(), owner);
+        account.set_data_from_slice(data);
+        self.ctx.set_account(address, &account);
+    }
+
+    /// Creates an SPL Token mint at `address` with `authority` as mint authority.
+    pub fn create_mint_at(&mut self, address: &Pubkey, decimals: u8, authority: &Pubkey) {
+        let mut data = vec![0u8; spl_token::state::Mint::LEN];
+        spl_token::state::Mint {
+            mint_authority: COption::Some(*authority),
+            supply: 0,
+            decimals,
+            is_initialized: true,
+            freeze_authority: COption::None,
+        }
+        .pack_into_slice(&mut data);
+        self.write_account(address, &spl_token::ID, &data);
+    }
+
+    /// Mints `amount` of `mint` to `owner`'s associated token account (created if needed).
+    pub async fn mint_to(
+        &mut self,
+        mint: &Pubkey,
+        authority: &Keypair,
+        owner: &Pubkey,
+        amount: u64,
+    ) -> ChainResult<Pubkey> {
+        let payer = self.ctx.payer.pubkey();
+        let account = ata(owner, mint, &spl_token::ID);
+        let mut instructions = vec![create_ata_idempotent(&payer, owner, mint, &spl_token::ID)];
+        if amount > 0 {
+            instructions.push(
+                spl_token::instruction::mint_to(
+                    &spl_token::ID,
+                    mint,
+                    &account,
+                    &authority.pubkey(),
+                    &[],
+                    amount,
+                )
+                .expect("mint_to"),
+            );
+        }
+        self.send(&instructions, &[authority]).await?;
+        Ok(account)
+    }
+
+    /// Sends lamports from the bank's payer.
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.ctx.payer.pubkey();
+        self.send(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &payer, to, lamports,
+            )],
+            &[],
+        )
+        .await
+        .expect("airdrop");
+    }
+
+    fn transaction(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        // A distinct compute-unit limit per transaction, so that two identical instructions
+        // under the bank's single blockhash are never deduplicated.
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            1_400_000 - self.nonce,
+        )];
+        let limit_tag = all[0].data[0];
+        all.extend(instructions.iter().filter(|ix| {
+            !(ix.program_id == solana_compute_budget_interface::ID
+                && ix.data.first() == Some(&limit_tag))
+        }).cloned());
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keypairs: Vec<&Keypair> = vec![&payer];
+        for signer in signers {
+            if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
+                keypairs.push(signer);
+            }
+        }
+        Transaction::new_signed_with_payer(
+            &all,
+            Some(&payer.pubkey()),
+            &keypairs,
+            self.ctx.last_blockhash,
+        )
+    }
+}
+
+fn bank_error(error: BanksClientError) -> ChainError {
+    match error {
+        BanksClientError::TransactionError(error)
+        | BanksClientError::SimulationError { err: error, .. } => ChainError::Rejected(error),
+        other => ChainError::Transport(other.to_string()),
+    }
+}
+
+impl Chain for BankChain {
+    fn wallet(&self) -> &Keypair {
+        &self.wallet
+    }
+
+    async fn accounts(&mut self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            accounts.push(
+                self.ctx
+                    .banks_client
+                    .get_account(*key)
+                    .await
+                    .map_err(bank_error)?,
+            );
+        }
+        Ok(accounts)
+    }
+
+    async fn program_accounts(
+        &mut self,
+        data_len: usize,
+        market: &Pubkey,
+    ) -> ChainResult<Vec<(Pubkey, Account)>> {
+        let keys: Vec<Pubkey> = self.known.iter().copied().collect();
+        let accounts = self.accounts(&keys).await?;
+        Ok(keys
+            .into_iter()
+            .zip(accounts)
+            .filter_map(|(key, account)| Some((key, account?)))
+            .filter(|(_, account)| {
+                account.owner == ballast::ID
+                    && account.data.len() == data_len
+                    && account.data.get(8..40) == Some(market.as_ref())
+            })
+            .collect())
+    }
+
+    async fn now(&mut self) -> ChainResult<i64> {
+        let clock: Clock = self
+            .ctx
+            .banks_client
+            .get_sysvar()
+            .await
+            .map_err(bank_error)?;
+        Ok(clock.unix_timestamp)
+    }
+
+    async fn simulate(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ChainResult<()> {
+        let tx = self.transaction(instructions, signers);
+        let result = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .map_err(bank_error)?;
+        match result.result {
+            Some(Err(error)) => Err(ChainError::Rejected(error)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ChainResult<Signature> {
+        let tx = self.transaction(instructions, signers);
+        let signature = tx.signatures[0];
+        self.ctx
+            .banks_client
+            .process_transaction(tx)
+            .await
+            .map_err(bank_error)?;
+        for ix in instructions.iter().filter(|ix| ix.program_id == ballast::ID) {
+            self.known
+                .extend(ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey));
+        }
+        Ok(signature)
+    }
+}
