@@ -123,7 +123,11 @@ impl BankChain {
         .expect("airdrop");
     }
 
-    fn transaction(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Transaction {
+    async fn transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ChainResult<Transaction> {
         // A distinct compute-unit limit per transaction, so that two identical instructions
         // under the bank's single blockhash are never deduplicated.
         self.nonce += 1;
@@ -131,10 +135,15 @@ impl BankChain {
             1_400_000 - self.nonce,
         )];
         let limit_tag = all[0].data[0];
-        all.extend(instructions.iter().filter(|ix| {
-            !(ix.program_id == solana_compute_budget_interface::ID
-                && ix.data.first() == Some(&limit_tag))
-        }).cloned());
+        all.extend(
+            instructions
+                .iter()
+                .filter(|ix| {
+                    !(ix.program_id == solana_compute_budget_interface::ID
+                        && ix.data.first() == Some(&limit_tag))
+                })
+                .cloned(),
+        );
         let payer = self.ctx.payer.insecure_clone();
         let mut keypairs: Vec<&Keypair> = vec![&payer];
         for signer in signers {
@@ -142,12 +151,14 @@ impl BankChain {
                 keypairs.push(signer);
             }
         }
-        Transaction::new_signed_with_payer(
-            &all,
-            Some(&payer.pubkey()),
-            &keypairs,
-            self.ctx.last_blockhash,
-        )
+        // The bank keeps producing slots in the background: take a recent blockhash each time.
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(bank_error)?;
+        crate::chain::sign(&all, &payer.pubkey(), &keypairs, blockhash)
     }
 }
 
@@ -212,7 +223,7 @@ impl Chain for BankChain {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ChainResult<()> {
-        let tx = self.transaction(instructions, signers);
+        let tx = self.transaction(instructions, signers).await?;
         let result = self
             .ctx
             .banks_client
@@ -230,16 +241,23 @@ impl Chain for BankChain {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ChainResult<Signature> {
-        let tx = self.transaction(instructions, signers);
+        let tx = self.transaction(instructions, signers).await?;
         let signature = tx.signatures[0];
         self.ctx
             .banks_client
             .process_transaction(tx)
             .await
             .map_err(bank_error)?;
-        for ix in instructions.iter().filter(|ix| ix.program_id == ballast::ID) {
-            self.known
-                .extend(ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey));
+        for ix in instructions
+            .iter()
+            .filter(|ix| ix.program_id == ballast::ID)
+        {
+            self.known.extend(
+                ix.accounts
+                    .iter()
+                    .filter(|m| m.is_writable)
+                    .map(|m| m.pubkey),
+            );
         }
         Ok(signature)
     }

@@ -22,10 +22,20 @@ pub enum ChainError {
 }
 
 impl ChainError {
-    /// The program error the transaction failed with, if that is what happened.
-    pub fn program_error(&self) -> Option<ballast::errors::BallastError> {
+    /// Whether the transaction failed with the program error `expected`.
+    pub fn is(&self, expected: ballast::errors::BallastError) -> bool {
         match self {
-            ChainError::Rejected(error) => crate::errors::program_error_of(error),
+            ChainError::Rejected(error) => crate::errors::is_program_error(error, expected),
+            ChainError::Transport(_) => false,
+        }
+    }
+
+    /// The program error's name, if the transaction failed with one.
+    pub fn program_error_name(&self) -> Option<&'static str> {
+        match self {
+            ChainError::Rejected(error) => crate::errors::custom_code(error)
+                .and_then(crate::errors::program_error)
+                .map(|e| e.name.as_str()),
             ChainError::Transport(_) => None,
         }
     }
@@ -55,8 +65,11 @@ pub trait Chain {
     async fn now(&mut self) -> ChainResult<i64>;
 
     /// Simulates `instructions` signed by `signers` (the wallet pays fees).
-    async fn simulate(&mut self, instructions: &[Instruction], signers: &[&Keypair])
-        -> ChainResult<()>;
+    async fn simulate(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> ChainResult<()>;
 
     /// Sends `instructions` signed by `signers` (the wallet pays fees) and waits for it.
     async fn send(
@@ -101,4 +114,26 @@ pub fn create_ata_idempotent(
         mint,
         token_program,
     )
+}
+
+/// Builds and signs a transaction paid by `payer` with those of `keypairs` the message needs
+/// (extra keypairs are ignored, a missing signer is an error, never a panic).
+pub fn sign(
+    instructions: &[Instruction],
+    payer: &Pubkey,
+    keypairs: &[&Keypair],
+    blockhash: solana_sdk::hash::Hash,
+) -> ChainResult<solana_sdk::transaction::Transaction> {
+    use solana_sdk::signature::Signer as _;
+    let message = solana_sdk::message::Message::new(instructions, Some(payer));
+    let required = &message.account_keys[..usize::from(message.header.num_required_signatures)];
+    let signers: Vec<&Keypair> = keypairs
+        .iter()
+        .copied()
+        .filter(|k| required.contains(&k.pubkey()))
+        .collect();
+    let mut tx = solana_sdk::transaction::Transaction::new_unsigned(message);
+    tx.try_sign(&signers, blockhash)
+        .map_err(|error| ChainError::Transport(format!("signing: {error}")))?;
+    Ok(tx)
 }

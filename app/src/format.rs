@@ -20,7 +20,10 @@ pub fn parse_units(text: &str, decimals: u8) -> anyhow::Result<u128> {
         "{text} has more than {decimals} decimals"
     );
     anyhow::ensure!(
-        whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()),
+        whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit()),
         "not an amount: {text:?}"
     );
     let scale = 10u128.pow(u32::from(decimals));
@@ -144,10 +147,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = String::new();
     render(header.iter().map(|h| h.to_string()).collect(), &mut out);
-    render(
-        widths.iter().map(|w| "-".repeat(*w)).collect(),
-        &mut out,
-    );
+    render(widths.iter().map(|w| "-".repeat(*w)).collect(), &mut out);
     for row in rows {
         render(row.clone(), &mut out);
     }

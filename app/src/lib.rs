@@ -16,6 +16,7 @@ pub mod demo;
 pub mod errors;
 pub mod format;
 pub mod keeper;
+pub mod localnet;
 pub mod migrate;
 pub mod rpc;
 pub mod view;

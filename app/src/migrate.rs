@@ -145,8 +145,8 @@ pub fn feed_id(text: &str) -> anyhow::Result<[u8; 32]> {
 impl MarketFile {
     /// Reads and parses a market file.
     pub fn read(path: &std::path::Path) -> anyhow::Result<MarketFile> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         MarketFile::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
@@ -306,34 +306,82 @@ pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str,
         ("oracle.source", source),
         ("oracle.account", o.oracle_account.to_string()),
         ("oracle.feed_id", feed),
-        ("oracle.strict.max_age_secs", o.strict.max_age_secs.to_string()),
-        ("oracle.strict.max_confidence_bps", o.strict.max_confidence_bps.to_string()),
-        ("oracle.liquidation.max_age_secs", o.liquidation.max_age_secs.to_string()),
-        ("oracle.liquidation.max_confidence_bps", o.liquidation.max_confidence_bps.to_string()),
-        ("oracle.confidence_multiplier_bps", o.confidence_multiplier_bps.to_string()),
+        (
+            "oracle.strict.max_age_secs",
+            o.strict.max_age_secs.to_string(),
+        ),
+        (
+            "oracle.strict.max_confidence_bps",
+            o.strict.max_confidence_bps.to_string(),
+        ),
+        (
+            "oracle.liquidation.max_age_secs",
+            o.liquidation.max_age_secs.to_string(),
+        ),
+        (
+            "oracle.liquidation.max_confidence_bps",
+            o.liquidation.max_confidence_bps.to_string(),
+        ),
+        (
+            "oracle.confidence_multiplier_bps",
+            o.confidence_multiplier_bps.to_string(),
+        ),
         ("ltv_bps", config.ltv_bps.to_string()),
-        ("liquidation_threshold_bps", config.liquidation_threshold_bps.to_string()),
-        ("min_liquidation_bonus_bps", config.min_liquidation_bonus_bps.to_string()),
-        ("max_liquidation_bonus_bps", config.max_liquidation_bonus_bps.to_string()),
-        ("protocol_liquidation_fee_bps", config.protocol_liquidation_fee_bps.to_string()),
+        (
+            "liquidation_threshold_bps",
+            config.liquidation_threshold_bps.to_string(),
+        ),
+        (
+            "min_liquidation_bonus_bps",
+            config.min_liquidation_bonus_bps.to_string(),
+        ),
+        (
+            "max_liquidation_bonus_bps",
+            config.max_liquidation_bonus_bps.to_string(),
+        ),
+        (
+            "protocol_liquidation_fee_bps",
+            config.protocol_liquidation_fee_bps.to_string(),
+        ),
         ("reserve_factor_bps", config.reserve_factor_bps.to_string()),
-        ("insurance_factor_bps", config.insurance_factor_bps.to_string()),
+        (
+            "insurance_factor_bps",
+            config.insurance_factor_bps.to_string(),
+        ),
         ("rate_model.base_rate_bps", r.base_rate_bps.to_string()),
-        ("rate_model.optimal_utilization_bps", r.optimal_utilization_bps.to_string()),
+        (
+            "rate_model.optimal_utilization_bps",
+            r.optimal_utilization_bps.to_string(),
+        ),
         ("rate_model.slope1_bps", r.slope1_bps.to_string()),
         ("rate_model.slope2_bps", r.slope2_bps.to_string()),
-        ("supply_cap", amount(u128::from(config.supply_cap), decimals)),
-        ("borrow_cap", amount(u128::from(config.borrow_cap), decimals)),
+        (
+            "supply_cap",
+            amount(u128::from(config.supply_cap), decimals),
+        ),
+        (
+            "borrow_cap",
+            amount(u128::from(config.borrow_cap), decimals),
+        ),
     ]
 }
 
 fn liquidation_fields(config: &LiquidationConfig) -> Vec<(&'static str, String)> {
     vec![
         ("close_factor_bps", config.close_factor_bps.to_string()),
-        ("full_liquidation_health_bps", config.full_liquidation_health_bps.to_string()),
-        ("full_liquidation_debt_usd", amount(config.full_liquidation_debt_value, 18)),
+        (
+            "full_liquidation_health_bps",
+            config.full_liquidation_health_bps.to_string(),
+        ),
+        (
+            "full_liquidation_debt_usd",
+            amount(config.full_liquidation_debt_value, 18),
+        ),
         ("dust_usd", amount(config.dust_value, 18)),
-        ("bad_debt_collateral_dust_usd", amount(config.bad_debt_collateral_dust_value, 18)),
+        (
+            "bad_debt_collateral_dust_usd",
+            amount(config.bad_debt_collateral_dust_value, 18),
+        ),
     ]
 }
 
@@ -572,16 +620,13 @@ pub fn describe(steps: &[Step]) -> Vec<String> {
         .iter()
         .enumerate()
         .flat_map(|(i, step)| {
-            step.description
-                .iter()
-                .enumerate()
-                .map(move |(j, line)| {
-                    if j == 0 {
-                        format!("{:>2}. {line}", i + 1)
-                    } else {
-                        format!("    {line}")
-                    }
-                })
+            step.description.iter().enumerate().map(move |(j, line)| {
+                if j == 0 {
+                    format!("{:>2}. {line}", i + 1)
+                } else {
+                    format!("    {line}")
+                }
+            })
         })
         .collect()
 }

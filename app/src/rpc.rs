@@ -45,7 +45,10 @@ pub fn read_cli_config(path: &Path) -> CliConfig {
         let Some((key, value)) = line.split_once(':') else {
             continue;
         };
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+        let value = value
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_string();
         match key.trim() {
             "json_rpc_url" if !value.is_empty() => config.json_rpc_url = Some(value),
             "keypair_path" if !value.is_empty() => config.keypair_path = Some(value),
@@ -86,10 +89,7 @@ impl RpcChain {
     /// A client for `url` (monikers expanded) acting as `wallet`, at `confirmed` commitment.
     pub fn new(url: &str, wallet: Keypair) -> RpcChain {
         RpcChain {
-            client: RpcClient::new_with_commitment(
-                resolve_url(url),
-                CommitmentConfig::confirmed(),
-            ),
+            client: RpcClient::new_with_commitment(resolve_url(url), CommitmentConfig::confirmed()),
             wallet,
         }
     }
@@ -147,7 +147,7 @@ impl Chain for RpcChain {
             .map_err(rpc_error)?
             .into_iter()
             .map(|(key, ui)| {
-                ui.to_account()
+                ui.decode::<Account>()
                     .map(|account| (key, account))
                     .ok_or_else(|| ChainError::Transport(format!("undecodable account {key}")))
             })
@@ -157,7 +157,7 @@ impl Chain for RpcChain {
     async fn now(&mut self) -> ChainResult<i64> {
         let clock = self
             .client
-            .get_account(&anchor_lang::solana_program::sysvar::clock::ID)
+            .get_account(&solana_sdk::sysvar::clock::ID)
             .await
             .map_err(rpc_error)?;
         // Clock is repr(C): slot, epoch_start_timestamp, epoch, leader_schedule_epoch,
@@ -224,12 +224,7 @@ impl RpcChain {
                 keypairs.push(signer);
             }
         }
-        Ok(Transaction::new_signed_with_payer(
-            instructions,
-            Some(&self.wallet.pubkey()),
-            &keypairs,
-            blockhash,
-        ))
+        crate::chain::sign(instructions, &self.wallet.pubkey(), &keypairs, blockhash)
     }
 }
 
@@ -248,9 +243,18 @@ mod tests {
         )
         .unwrap();
         let config = read_cli_config(&path);
-        assert_eq!(config.json_rpc_url.as_deref(), Some("https://api.devnet.solana.com"));
-        assert_eq!(config.keypair_path.as_deref(), Some("/home/me/.config/solana/id.json"));
-        assert_eq!(resolve_url("mainnet-beta"), "https://api.mainnet-beta.solana.com");
+        assert_eq!(
+            config.json_rpc_url.as_deref(),
+            Some("https://api.devnet.solana.com")
+        );
+        assert_eq!(
+            config.keypair_path.as_deref(),
+            Some("/home/me/.config/solana/id.json")
+        );
+        assert_eq!(
+            resolve_url("mainnet-beta"),
+            "https://api.mainnet-beta.solana.com"
+        );
         assert_eq!(resolve_url("localhost"), "http://localhost:8899");
         assert_eq!(resolve_url("http://x:1"), "http://x:1");
     }

@@ -101,7 +101,11 @@ impl MarketView {
 
     /// Re-reads every oracle account and the clock.
     pub async fn refresh_oracles<C: Chain>(&mut self, chain: &mut C) -> anyhow::Result<()> {
-        let keys: Vec<Pubkey> = self.reserves.values().map(|e| oracle_of(&e.reserve)).collect();
+        let keys: Vec<Pubkey> = self
+            .reserves
+            .values()
+            .map(|e| oracle_of(&e.reserve))
+            .collect();
         let accounts = chain.accounts(&keys).await?;
         self.oracles = keys
             .into_iter()
@@ -226,7 +230,10 @@ pub fn liquidation_prices(
     obligation: &Obligation,
 ) -> Vec<LiquidationPrice> {
     let mut out = vec![];
-    for deposit in obligation.active_deposits().filter(|d| d.collateral_enabled) {
+    for deposit in obligation
+        .active_deposits()
+        .filter(|d| d.collateral_enabled)
+    {
         let Ok(entry) = valuation.get(&deposit.reserve) else {
             continue;
         };
@@ -245,16 +252,17 @@ pub fn liquidation_prices(
             u64::from(entry.reserve.config.liquidation_threshold_bps),
         )
         .unwrap_or(0);
-        let others = totals.liquidation_weighted_collateral.saturating_sub(weighted);
+        let others = totals
+            .liquidation_weighted_collateral
+            .saturating_sub(weighted);
         let price_now = price_f64(price.collateral);
-        let liquidation_price = if totals.debt_value == 0 || weighted == 0 {
-            None
-        } else if others >= totals.debt_value {
-            None
-        } else {
-            let needed = (totals.debt_value - others) as f64 / WAD as f64;
-            Some(price_now * needed / (weighted as f64 / WAD as f64))
-        };
+        let liquidation_price =
+            if totals.debt_value == 0 || weighted == 0 || others >= totals.debt_value {
+                None
+            } else {
+                let needed = (totals.debt_value - others) as f64 / WAD as f64;
+                Some(price_now * needed / (weighted as f64 / WAD as f64))
+            };
         out.push(LiquidationPrice {
             reserve: deposit.reserve,
             price_now,

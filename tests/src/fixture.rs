@@ -270,7 +270,14 @@ impl Harness {
                 .copied()
                 .filter(|k| k.pubkey() != payer.pubkey()),
         );
-        let blockhash = self.ctx.last_blockhash;
+        // The bank keeps producing slots in the background; a blockhash held for long expires
+        // (and solana-runtime panics computing its validity), so take the latest each time.
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("bank blockhash");
         let tx =
             Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keypairs, blockhash);
         self.ctx
@@ -866,4 +873,92 @@ pub fn borsh_bytes<T: AnchorSerialize>(value: &T) -> Vec<u8> {
     let mut bytes = vec![];
     value.serialize(&mut bytes).expect("serializes");
     bytes
+}
+
+// ----- the fullest obligation ---------------------------------------------------------------
+
+/// Asset indices of the collateral assets of `full_obligation_assets`.
+pub fn full_obligation_collateral() -> std::ops::Range<usize> {
+    0..ballast::state::MAX_DEPOSITS
+}
+
+/// Asset indices of the debt assets of `full_obligation_assets`.
+pub fn full_obligation_debts() -> std::ops::Range<usize> {
+    let deposits = ballast::state::MAX_DEPOSITS;
+    deposits..deposits + ballast::state::MAX_BORROWS
+}
+
+/// `MAX_DEPOSITS` collateral assets (`C0`…) then `MAX_BORROWS` debt assets (`D0`…), all at $1
+/// with 6 decimals, oracles alternating legacy / pull. `C0` is a Token-2022 mint, so that a
+/// liquidation seizing it names two token programs (the largest account list).
+pub fn full_obligation_assets() -> Vec<AssetSpec> {
+    const COLLATERAL: [&str; 8] = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"];
+    const DEBT: [&str; 8] = ["D0", "D1", "D2", "D3", "D4", "D5", "D6", "D7"];
+    let collateral = full_obligation_collateral().map(|i| AssetSpec {
+        symbol: COLLATERAL[i],
+        decimals: 6,
+        price: 1.0,
+        pull_oracle: i % 2 == 1,
+        token_2022: i == 0,
+    });
+    let debt = (0..ballast::state::MAX_BORROWS).map(|i| AssetSpec {
+        symbol: DEBT[i],
+        decimals: 6,
+        price: 1.0,
+        pull_oracle: i % 2 == 1,
+        token_2022: false,
+    });
+    collateral.chain(debt).collect()
+}
+
+impl Harness {
+    /// Takes a recent blockhash for the next transactions. The test bank registers a new one
+    /// every few milliseconds of wall time and keeps 150 valid, so a long setup on a loaded
+    /// machine can outlive the one the context started with.
+    pub async fn refresh_blockhash(&mut self) {
+        self.ctx.last_blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("a blockhash");
+    }
+
+    /// On a market of `full_obligation_assets` (debt assets already supplied by a lender): a
+    /// user whose obligation uses every slot, each in its own reserve — `first_collateral` base
+    /// units of `C0`, 10 000 tokens of every other collateral, 1 000 tokens borrowed from every
+    /// debt asset.
+    pub async fn full_borrower(&mut self, first_collateral: u64) -> User {
+        const TOKEN: u64 = 1_000_000;
+        self.refresh_blockhash().await;
+        let borrower = self.user().await;
+        self.refresh_blockhash().await;
+        for asset in full_obligation_collateral() {
+            let amount = if asset == 0 {
+                first_collateral
+            } else {
+                10_000 * TOKEN
+            };
+            self.mint_to(asset, &borrower.tokens[asset], amount).await;
+            self.deposit(&borrower, asset, amount)
+                .await
+                .expect("deposit");
+        }
+        for asset in full_obligation_debts() {
+            self.borrow(&borrower, asset, 1_000 * TOKEN)
+                .await
+                .expect("borrow");
+        }
+        let positions = self
+            .obligation(&borrower.obligation)
+            .await
+            .position_reserves()
+            .len();
+        assert_eq!(
+            positions,
+            ballast::state::MAX_POSITIONS,
+            "every slot used, one reserve each"
+        );
+        borrower
+    }
 }

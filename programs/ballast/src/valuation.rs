@@ -161,10 +161,26 @@ pub fn require_within_borrow_limit(
     live: LiveReserves,
     now: i64,
 ) -> Result<(Valuation, HealthTotals)> {
+    require_within_borrow_limit_listed(
+        market_key, market, obligation, obligation, remaining, live, now,
+    )
+}
+
+/// The same check when `remaining` lists the positions of `listed` (the obligation as the
+/// client read it, before the instruction closed a slot) while health is that of `obligation`.
+pub fn require_within_borrow_limit_listed(
+    market_key: &Pubkey,
+    market: &Market,
+    listed: &Obligation,
+    obligation: &Obligation,
+    remaining: &[AccountInfo],
+    live: LiveReserves,
+    now: i64,
+) -> Result<(Valuation, HealthTotals)> {
     let valuation = Valuation::load(
         market_key,
         market,
-        obligation,
+        listed,
         remaining,
         live,
         PricePolicyKind::Strict,

@@ -46,7 +46,10 @@ async fn a_new_market_makes_its_creator_admin_with_nothing_pending_or_paused() {
 async fn one_creator_can_open_a_second_market_at_another_index_but_not_reopen_one() {
     let mut h = Harness::new().await;
     let admin = h.admin.insecure_clone();
-    let ix = client::init_market(&admin.pubkey(), market_args(1, default_liquidation_config()));
+    let ix = client::init_market(
+        &admin.pubkey(),
+        market_args(1, default_liquidation_config()),
+    );
     h.send(&[ix], &[&admin]).await.unwrap();
     let second = client::market_address(&admin.pubkey(), 1);
     assert_ne!(second, h.market);
@@ -54,7 +57,10 @@ async fn one_creator_can_open_a_second_market_at_another_index_but_not_reopen_on
     assert_eq!((state.admin, state.index), (admin.pubkey(), 1));
 
     let before = snapshot(&mut h, &[], &[second]).await;
-    let again = client::init_market(&admin.pubkey(), market_args(0, default_liquidation_config()));
+    let again = client::init_market(
+        &admin.pubkey(),
+        market_args(0, default_liquidation_config()),
+    );
     let result = h.send(&[again], &[&admin]).await;
     assert_refused(
         &mut h,
@@ -142,7 +148,11 @@ async fn the_admin_role_moves_only_when_the_proposed_admin_accepts() {
     .await
     .unwrap();
     let market = h.market_state().await;
-    assert_eq!(market.admin, admin.pubkey(), "proposing changes nothing yet");
+    assert_eq!(
+        market.admin,
+        admin.pubkey(),
+        "proposing changes nothing yet"
+    );
     assert_eq!(market.pending_admin, successor.pubkey());
 
     let before = h.snapshot_users(&[]).await;
@@ -492,4 +502,110 @@ async fn the_risk_authority_may_pause_a_reserve_but_only_the_admin_unpauses_it()
         .await
         .unwrap();
     assert_eq!(h.reserve(BTC).await.pause_flags, 0);
+}
+
+#[tokio::test]
+async fn after_a_transfer_only_the_new_admin_lists_assets() {
+    let mut h = Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let successor = Keypair::new();
+    h.airdrop(&successor.pubkey(), 10_000_000_000).await;
+    h.update_market(
+        &admin,
+        MarketUpdate::ProposeAdmin {
+            new_admin: successor.pubkey(),
+        },
+    )
+    .await
+    .unwrap();
+    h.update_market(&successor, MarketUpdate::AcceptAdmin)
+        .await
+        .unwrap();
+    let mint = h.create_mint(6, &anchor_spl::token::spl_token::ID).await;
+    let oracle = Pubkey::new_unique();
+    let keys =
+        client::ReserveKeys::derive(&h.market, &mint, &anchor_spl::token::spl_token::ID, &oracle);
+    let config = default_reserve_config(oracle, false, [0; 32]);
+    let market = h.market;
+    let result = h
+        .send(
+            &[client::init_reserve(
+                &admin.pubkey(),
+                &market,
+                &keys,
+                config,
+            )],
+            &[&admin],
+        )
+        .await;
+    assert_eq!(result, Err(custom_error(BallastError::NotAdmin)));
+    h.send(
+        &[client::init_reserve(
+            &successor.pubkey(),
+            &market,
+            &keys,
+            config,
+        )],
+        &[&successor],
+    )
+    .await
+    .unwrap();
+    let reserve: ballast::state::Reserve = h.anchor_account(&keys.reserve).await;
+    assert_eq!(reserve.mint, mint);
+}
+
+#[tokio::test]
+async fn a_replaced_risk_authority_loses_its_pause_power() {
+    let mut h = Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let old = h.risk_authority.insecure_clone();
+    let new = Keypair::new();
+    h.update_market(
+        &admin,
+        MarketUpdate::SetRiskAuthority {
+            risk_authority: new.pubkey(),
+        },
+    )
+    .await
+    .unwrap();
+    let before = h.snapshot_users(&[]).await;
+    let pause = MarketUpdate::SetPauseFlags {
+        pause_flags: PAUSE_BORROW,
+    };
+    let result = h.update_market(&old, pause.clone()).await;
+    h.assert_rejected(result, BallastError::NotRiskAuthority, &[], &before)
+        .await;
+    let result = h
+        .update_reserve(&old, BTC, ReserveUpdate::PauseFlags(PAUSE_BORROW))
+        .await;
+    h.assert_rejected(result, BallastError::NotRiskAuthority, &[], &before)
+        .await;
+    h.update_market(&new, pause).await.unwrap();
+    assert_eq!(h.market_state().await.pause_flags, PAUSE_BORROW);
+}
+
+#[tokio::test]
+async fn feeds_of_an_oracle_program_the_market_no_longer_trusts_are_refused() {
+    let mut h = Harness::new().await;
+    let _lender = lender(&mut h, USDC, USDC_10K).await;
+    let borrower = btc_holder(&mut h).await;
+    let admin = h.admin.insecure_clone();
+    h.update_market(
+        &admin,
+        MarketUpdate::SetOraclePrograms {
+            pyth_program: Pubkey::new_unique(),
+            pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        },
+    )
+    .await
+    .unwrap();
+    let before = h.snapshot_users(&[&borrower]).await;
+    let result = h.borrow(&borrower, USDC, 1_000_000).await;
+    h.assert_rejected(
+        result,
+        BallastError::OracleWrongOwner,
+        &[&borrower],
+        &before,
+    )
+    .await;
 }

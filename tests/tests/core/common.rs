@@ -51,7 +51,12 @@ pub async fn foreign_market(h: &mut Harness) -> ForeignMarket {
     let keys = ReserveKeys::derive(&market, &usdc.mint, &usdc.token_program, &usdc.oracle);
     let config = default_reserve_config(usdc.oracle, false, feed_id(USDC));
     h.send(
-        &[client::init_reserve(&admin.pubkey(), &market, &keys, config)],
+        &[client::init_reserve(
+            &admin.pubkey(),
+            &market,
+            &keys,
+            config,
+        )],
         &[&admin],
     )
     .await
@@ -105,7 +110,11 @@ pub async fn assert_refused(
 ) {
     assert_eq!(result, Err(expected), "unexpected outcome");
     let after = snapshot(h, users, extra).await;
-    assert_eq!(before, &after[..], "a refused instruction changed an account");
+    assert_eq!(
+        before,
+        &after[..],
+        "a refused instruction changed an account"
+    );
 }
 
 /// Asserts a Ballast error and no change (with extra accounts).
@@ -168,7 +177,9 @@ pub fn break_every_oracle(h: &mut Harness) {
 /// A lender with `amount` of asset `index` deposited.
 pub async fn lender(h: &mut Harness, index: usize, amount: u64) -> User {
     let user = h.funded_user(index, amount).await;
-    h.deposit(&user, index, amount).await.expect("lender deposit");
+    h.deposit(&user, index, amount)
+        .await
+        .expect("lender deposit");
     user
 }
 
@@ -188,9 +199,8 @@ pub async fn token_2022_mint(
     init: impl Fn(&Pubkey) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
 ) -> Pubkey {
     let mint = Keypair::new();
-    let len =
-        ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
-            .expect("mint length");
+    let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
+        .expect("mint length");
     let rent = h.ctx.banks_client.get_rent().await.expect("rent");
     let payer = h.ctx.payer.pubkey();
     let mut instructions = vec![system_instruction::create_account(
@@ -220,10 +230,47 @@ pub async fn token_2022_mint(
 }
 
 /// Token account state of `address`.
-pub async fn token_account(h: &mut Harness, address: &Pubkey) -> anchor_spl::token::spl_token::state::Account {
+pub async fn token_account(
+    h: &mut Harness,
+    address: &Pubkey,
+) -> anchor_spl::token::spl_token::state::Account {
     let account = h.account(address).await.expect("token account exists");
     anchor_spl::token::spl_token::state::Account::unpack_from_slice(
         &account.data[..anchor_spl::token::spl_token::state::Account::LEN],
     )
     .expect("token account parses")
+}
+
+/// `[reserve, oracle]` of asset `index`, read-only, as a health check lists them.
+pub fn pair(h: &Harness, index: usize) -> Vec<AccountMeta> {
+    let keys = h.assets[index].keys;
+    vec![
+        AccountMeta::new_readonly(keys.reserve, false),
+        AccountMeta::new_readonly(keys.oracle, false),
+    ]
+}
+
+/// Rewrites asset `index`'s reserve account after `change` (states no instruction of this
+/// suite can reach, such as a reserve frozen by a loss).
+pub async fn edit_reserve(
+    h: &mut Harness,
+    index: usize,
+    change: impl FnOnce(&mut ballast::state::Reserve),
+) {
+    use anchor_lang::AccountSerialize;
+    let address = h.assets[index].keys.reserve;
+    let size = h
+        .account(&address)
+        .await
+        .expect("reserve exists")
+        .data
+        .len();
+    let mut reserve = h.reserve(index).await;
+    change(&mut reserve);
+    let mut data = Vec::with_capacity(size);
+    reserve
+        .try_serialize(&mut data)
+        .expect("reserve serializes");
+    data.resize(size, 0);
+    h.write_account(&address, &ballast::ID, data);
 }

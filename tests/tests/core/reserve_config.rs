@@ -28,7 +28,12 @@ async fn list(
     token_program: &Pubkey,
     config: ReserveConfig,
 ) -> (TxResult, ReserveKeys) {
-    let keys = ReserveKeys::derive(&h.market, mint, token_program, &config.oracle.oracle_account);
+    let keys = ReserveKeys::derive(
+        &h.market,
+        mint,
+        token_program,
+        &config.oracle.oracle_account,
+    );
     let ix = client::init_reserve(&signer.pubkey(), &h.market, &keys, config);
     (h.send(&[ix], &[signer]).await, keys)
 }
@@ -177,7 +182,10 @@ async fn a_listing_creates_the_reserve_with_both_vaults_owned_by_it_and_empty_bo
         for vault in [keys.liquidity_vault, keys.fund_vault] {
             let account = token_account(&mut h, &vault).await;
             assert_eq!(account.mint, keys.mint);
-            assert_eq!(account.owner, keys.reserve, "the reserve PDA holds the vault");
+            assert_eq!(
+                account.owner, keys.reserve,
+                "the reserve PDA holds the vault"
+            );
             assert_eq!(account.amount, 0);
         }
     }
@@ -297,13 +305,15 @@ async fn a_token_2022_mint_with_a_transfer_hook_is_refused() {
     let mut h = Harness::new().await;
     let hook_program = Pubkey::new_unique();
     let mint = token_2022_mint(&mut h, 6, &[ExtensionType::TransferHook], |mint| {
-        vec![spl_token_2022::extension::transfer_hook::instruction::initialize(
-            &spl_token_2022::ID,
-            mint,
-            Some(Pubkey::new_unique()),
-            Some(hook_program),
-        )
-        .unwrap()]
+        vec![
+            spl_token_2022::extension::transfer_hook::instruction::initialize(
+                &spl_token_2022::ID,
+                mint,
+                Some(Pubkey::new_unique()),
+                Some(hook_program),
+            )
+            .unwrap(),
+        ]
     })
     .await;
     let (result, keys) = list_token_2022(&mut h, &mint).await;
@@ -346,12 +356,14 @@ async fn a_plain_token_2022_mint_and_one_with_a_close_authority_are_listed() {
 
     let closer = Pubkey::new_unique();
     let mint = token_2022_mint(&mut h, 6, &[ExtensionType::MintCloseAuthority], |mint| {
-        vec![spl_token_2022::instruction::initialize_mint_close_authority(
-            &spl_token_2022::ID,
-            mint,
-            Some(&closer),
-        )
-        .unwrap()]
+        vec![
+            spl_token_2022::instruction::initialize_mint_close_authority(
+                &spl_token_2022::ID,
+                mint,
+                Some(&closer),
+            )
+            .unwrap(),
+        ]
     })
     .await;
     let (result, _) = list_token_2022(&mut h, &mint).await;
@@ -528,4 +540,70 @@ async fn a_new_oracle_restarts_the_reserves_publish_time_watermark() {
         .await
         .unwrap();
     assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, 0);
+}
+
+#[tokio::test]
+async fn a_listing_naming_accounts_off_their_seeds_is_refused() {
+    let mut h = Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let mint = h.create_mint(6, &spl_token::ID).await;
+    let config = listing_config();
+    let right = ReserveKeys::derive(
+        &h.market,
+        &mint,
+        &spl_token::ID,
+        &config.oracle.oracle_account,
+    );
+    let usdc = h.assets[USDC].keys;
+    let other = Pubkey::new_unique();
+    for keys in [
+        ReserveKeys {
+            reserve: other,
+            ..right
+        },
+        ReserveKeys {
+            liquidity_vault: other,
+            ..right
+        },
+        ReserveKeys {
+            fund_vault: right.liquidity_vault,
+            liquidity_vault: right.fund_vault,
+            ..right
+        },
+        ReserveKeys {
+            reserve: usdc.reserve,
+            ..right
+        },
+    ] {
+        let ix = client::init_reserve(&admin.pubkey(), &h.market, &keys, config);
+        let result = h.send(&[ix], &[&admin]).await;
+        assert_eq!(
+            result,
+            Err(anchor_error(anchor_lang::error::ErrorCode::ConstraintSeeds)),
+            "{keys:?}"
+        );
+        assert!(h.account(&right.reserve).await.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_reserve_update_through_an_account_that_is_not_a_market_is_refused() {
+    let mut h = Harness::new().await;
+    let admin = h.admin.insecure_clone();
+    let btc = h.assets[BTC].keys.reserve;
+    let mut config = h.reserve(BTC).await.config;
+    config.ltv_bps = 5_000;
+    let before = h.snapshot_users(&[]).await;
+    let ix =
+        client::update_reserve_config(&admin.pubkey(), &btc, &btc, ReserveUpdate::Config(config));
+    let result = h.send(&[ix], &[&admin]).await;
+    assert_refused(
+        &mut h,
+        result,
+        anchor_error(anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch),
+        &[],
+        &[],
+        &before,
+    )
+    .await;
 }

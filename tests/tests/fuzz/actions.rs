@@ -6,7 +6,15 @@
 use std::fmt;
 
 /// Lenders, borrowers, a liquidator and an attacker holding two wallets.
-pub const ACTORS: [&str; 7] = ["lender0", "lender1", "borrower0", "borrower1", "liquidator", "attacker0", "attacker1"];
+pub const ACTORS: [&str; 7] = [
+    "lender0",
+    "lender1",
+    "borrower0",
+    "borrower1",
+    "liquidator",
+    "attacker0",
+    "attacker1",
+];
 pub const LENDERS: [usize; 2] = [0, 1];
 pub const BORROWERS: [usize; 2] = [2, 3];
 pub const LIQUIDATOR: usize = 4;
@@ -76,8 +84,10 @@ impl Amount {
             2 | 3 => Amount::All,
             4 => Amount::Raw(rng.below(base_hint.saturating_mul(2).max(2))),
             5 => Amount::Fraction(10_000),
-            _ => Amount::Fraction(rng.pick(&[1, 10, 100, 1_000, 2_500, 5_000, 7_500, 9_000, 9_900, 9_999]) as u32
-                + rng.below(10) as u32),
+            _ => Amount::Fraction(
+                rng.pick(&[1, 10, 100, 1_000, 2_500, 5_000, 7_500, 9_000, 9_900, 9_999]) as u32
+                    + rng.below(10) as u32,
+            ),
         }
     }
 }
@@ -97,13 +107,40 @@ impl fmt::Display for Amount {
 /// One step of a sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Deposit { user: usize, asset: usize, amount: Amount },
-    Withdraw { user: usize, asset: usize, amount: Amount },
-    Borrow { user: usize, asset: usize, amount: Amount },
-    Repay { payer: usize, target: usize, asset: usize, amount: Amount },
-    SetCollateral { user: usize, asset: usize, enabled: bool },
-    FundReserve { user: usize, asset: usize, amount: Amount },
-    CollectFees { asset: usize },
+    Deposit {
+        user: usize,
+        asset: usize,
+        amount: Amount,
+    },
+    Withdraw {
+        user: usize,
+        asset: usize,
+        amount: Amount,
+    },
+    Borrow {
+        user: usize,
+        asset: usize,
+        amount: Amount,
+    },
+    Repay {
+        payer: usize,
+        target: usize,
+        asset: usize,
+        amount: Amount,
+    },
+    SetCollateral {
+        user: usize,
+        asset: usize,
+        enabled: bool,
+    },
+    FundReserve {
+        user: usize,
+        asset: usize,
+        amount: Amount,
+    },
+    CollectFees {
+        asset: usize,
+    },
     Liquidate {
         liquidator: usize,
         target: usize,
@@ -114,27 +151,58 @@ pub enum Action {
         min_out_bps: u32,
         receive_shares: bool,
     },
-    RealizeBadDebt { caller: usize, target: usize },
+    RealizeBadDebt {
+        caller: usize,
+        target: usize,
+    },
     /// Tokens sent straight to a vault: by a user (`Some`) or minted from outside (`None`).
-    Donate { from: Option<usize>, asset: usize, to_fund: bool, amount: Amount },
+    Donate {
+        from: Option<usize>,
+        asset: usize,
+        to_fund: bool,
+        amount: Amount,
+    },
     /// Spot and EMA move to `bps` of the current spot (random walk, crash, rally).
-    MovePrice { asset: usize, bps: u32 },
+    MovePrice {
+        asset: usize,
+        bps: u32,
+    },
     /// One update moves spot to `bps` of the current spot; the EMA stays flat.
-    Spike { asset: usize, bps: u32 },
+    Spike {
+        asset: usize,
+        bps: u32,
+    },
     /// Confidence becomes `bps` of the price.
-    WidenConfidence { asset: usize, bps: u32 },
+    WidenConfidence {
+        asset: usize,
+        bps: u32,
+    },
     /// Legacy feeds stop trading; pull feeds stop updating (the last update goes stale).
-    Outage { asset: usize },
+    Outage {
+        asset: usize,
+    },
     /// Every feed republishes now, trading, with a 0.1 % confidence.
     RestoreOracles,
     /// The clock moves forward; feeds republish at the new time when `fresh`.
-    Advance { seconds: i64, fresh: bool },
+    Advance {
+        seconds: i64,
+        fresh: bool,
+    },
     /// The admin replaces a reserve's config with a preset (always within bounds).
-    ConfigPreset { asset: usize, preset: u8 },
+    ConfigPreset {
+        asset: usize,
+        preset: u8,
+    },
     /// The admin replaces the market's liquidation settings with a preset.
-    LiquidationPreset { preset: u8 },
+    LiquidationPreset {
+        preset: u8,
+    },
     /// Pause flags on the market (`None`) or a reserve, set by the admin or the risk authority.
-    Pause { asset: Option<usize>, flags: u8, by_admin: bool },
+    Pause {
+        asset: Option<usize>,
+        flags: u8,
+        by_admin: bool,
+    },
 }
 
 fn who(user: usize) -> &'static str {
@@ -148,18 +216,76 @@ fn asset(index: usize) -> &'static str {
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Action::Deposit { user, asset: a, amount } => write!(f, "{} deposits {} {}", who(user), amount, asset(a)),
-            Action::Withdraw { user, asset: a, amount } => write!(f, "{} withdraws {} {}", who(user), amount, asset(a)),
-            Action::Borrow { user, asset: a, amount } => write!(f, "{} borrows {} {} (base: headroom)", who(user), amount, asset(a)),
-            Action::Repay { payer, target, asset: a, amount } => {
-                write!(f, "{} repays {} {} of {}'s debt", who(payer), amount, asset(a), who(target))
+            Action::Deposit {
+                user,
+                asset: a,
+                amount,
+            } => write!(f, "{} deposits {} {}", who(user), amount, asset(a)),
+            Action::Withdraw {
+                user,
+                asset: a,
+                amount,
+            } => write!(f, "{} withdraws {} {}", who(user), amount, asset(a)),
+            Action::Borrow {
+                user,
+                asset: a,
+                amount,
+            } => write!(
+                f,
+                "{} borrows {} {} (base: headroom)",
+                who(user),
+                amount,
+                asset(a)
+            ),
+            Action::Repay {
+                payer,
+                target,
+                asset: a,
+                amount,
+            } => {
+                write!(
+                    f,
+                    "{} repays {} {} of {}'s debt",
+                    who(payer),
+                    amount,
+                    asset(a),
+                    who(target)
+                )
             }
-            Action::SetCollateral { user, asset: a, enabled } => {
-                write!(f, "{} sets {} collateral {}", who(user), asset(a), if enabled { "on" } else { "off" })
+            Action::SetCollateral {
+                user,
+                asset: a,
+                enabled,
+            } => {
+                write!(
+                    f,
+                    "{} sets {} collateral {}",
+                    who(user),
+                    asset(a),
+                    if enabled { "on" } else { "off" }
+                )
             }
-            Action::FundReserve { user, asset: a, amount } => write!(f, "{} funds the {} fund with {}", who(user), asset(a), amount),
+            Action::FundReserve {
+                user,
+                asset: a,
+                amount,
+            } => write!(
+                f,
+                "{} funds the {} fund with {}",
+                who(user),
+                asset(a),
+                amount
+            ),
             Action::CollectFees { asset: a } => write!(f, "anyone collects {} fees", asset(a)),
-            Action::Liquidate { liquidator, target, repay, collateral, max_repay, min_out_bps, receive_shares } => write!(
+            Action::Liquidate {
+                liquidator,
+                target,
+                repay,
+                collateral,
+                max_repay,
+                min_out_bps,
+                receive_shares,
+            } => write!(
                 f,
                 "{} liquidates {}: repays {} {}, seizes {}{}{}",
                 who(liquidator),
@@ -167,11 +293,22 @@ impl fmt::Display for Action {
                 max_repay,
                 asset(repay),
                 asset(collateral),
-                if min_out_bps > 0 { format!(", min out {min_out_bps} bps of fair") } else { String::new() },
+                if min_out_bps > 0 {
+                    format!(", min out {min_out_bps} bps of fair")
+                } else {
+                    String::new()
+                },
                 if receive_shares { ", as shares" } else { "" }
             ),
-            Action::RealizeBadDebt { caller, target } => write!(f, "{} realizes {}'s bad debt", who(caller), who(target)),
-            Action::Donate { from, asset: a, to_fund, amount } => write!(
+            Action::RealizeBadDebt { caller, target } => {
+                write!(f, "{} realizes {}'s bad debt", who(caller), who(target))
+            }
+            Action::Donate {
+                from,
+                asset: a,
+                to_fund,
+                amount,
+            } => write!(
                 f,
                 "{} donates {} {} to the {} vault",
                 from.map(who).unwrap_or("outsider"),
@@ -179,17 +316,47 @@ impl fmt::Display for Action {
                 asset(a),
                 if to_fund { "fund" } else { "liquidity" }
             ),
-            Action::MovePrice { asset: a, bps } => write!(f, "{} price moves to {}.{:02}%", asset(a), bps / 100, bps % 100),
-            Action::Spike { asset: a, bps } => write!(f, "{} spot spikes to {}.{:02}% (EMA flat)", asset(a), bps / 100, bps % 100),
-            Action::WidenConfidence { asset: a, bps } => write!(f, "{} confidence widens to {} bps", asset(a), bps),
+            Action::MovePrice { asset: a, bps } => write!(
+                f,
+                "{} price moves to {}.{:02}%",
+                asset(a),
+                bps / 100,
+                bps % 100
+            ),
+            Action::Spike { asset: a, bps } => write!(
+                f,
+                "{} spot spikes to {}.{:02}% (EMA flat)",
+                asset(a),
+                bps / 100,
+                bps % 100
+            ),
+            Action::WidenConfidence { asset: a, bps } => {
+                write!(f, "{} confidence widens to {} bps", asset(a), bps)
+            }
             Action::Outage { asset: a } => write!(f, "{} oracle outage", asset(a)),
             Action::RestoreOracles => write!(f, "oracles restored"),
             Action::Advance { seconds, fresh } => {
-                write!(f, "clock +{seconds}s{}", if fresh { " (fresh prices)" } else { " (prices go stale)" })
+                write!(
+                    f,
+                    "clock +{seconds}s{}",
+                    if fresh {
+                        " (fresh prices)"
+                    } else {
+                        " (prices go stale)"
+                    }
+                )
             }
-            Action::ConfigPreset { asset: a, preset } => write!(f, "admin sets {} config preset {}", asset(a), preset),
-            Action::LiquidationPreset { preset } => write!(f, "admin sets liquidation preset {preset}"),
-            Action::Pause { asset: a, flags, by_admin } => write!(
+            Action::ConfigPreset { asset: a, preset } => {
+                write!(f, "admin sets {} config preset {}", asset(a), preset)
+            }
+            Action::LiquidationPreset { preset } => {
+                write!(f, "admin sets liquidation preset {preset}")
+            }
+            Action::Pause {
+                asset: a,
+                flags,
+                by_admin,
+            } => write!(
                 f,
                 "{} sets pause flags {:#06b} on {}",
                 if by_admin { "admin" } else { "risk authority" },
@@ -200,7 +367,42 @@ impl fmt::Display for Action {
     }
 }
 
+/// Instruction kinds, for the report.
+pub const KINDS: [&str; 12] = [
+    "deposit",
+    "withdraw",
+    "borrow",
+    "repay",
+    "set_collateral",
+    "fund_reserve",
+    "collect_fees",
+    "liquidate",
+    "realize_bad_debt",
+    "update_reserve_config",
+    "update_market",
+    "other",
+];
+
 impl Action {
+    /// Index of the instruction in `KINDS`.
+    pub fn kind(&self) -> usize {
+        match self {
+            Action::Deposit { .. } => 0,
+            Action::Withdraw { .. } => 1,
+            Action::Borrow { .. } => 2,
+            Action::Repay { .. } => 3,
+            Action::SetCollateral { .. } => 4,
+            Action::FundReserve { .. } => 5,
+            Action::CollectFees { .. } => 6,
+            Action::Liquidate { .. } => 7,
+            Action::RealizeBadDebt { .. } => 8,
+            Action::ConfigPreset { .. } => 9,
+            Action::Pause { asset: Some(_), .. } => 9,
+            Action::LiquidationPreset { .. } | Action::Pause { asset: None, .. } => 10,
+            _ => 11,
+        }
+    }
+
     /// The user who signs the action, if any.
     pub fn signer(&self) -> Option<usize> {
         match *self {
@@ -238,7 +440,11 @@ fn any_user(rng: &mut Rng) -> usize {
 }
 
 fn user_action(rng: &mut Rng, user: usize) -> Action {
-    let role_assets: &[usize] = if BORROWERS.contains(&user) { &[1, 2, 1, 2, 0] } else { &[0, 2, 0, 1] };
+    let role_assets: &[usize] = if BORROWERS.contains(&user) {
+        &[1, 2, 1, 2, 0]
+    } else {
+        &[0, 2, 0, 1]
+    };
     let asset = rng.pick(role_assets);
     let amount = Amount::random(rng, 1_000_000);
     let kind = if LENDERS.contains(&user) {
@@ -249,23 +455,61 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
         rng.below(7)
     };
     match kind {
-        0 => Action::Deposit { user, asset, amount },
-        1 => Action::Withdraw { user, asset, amount },
+        0 => Action::Deposit {
+            user,
+            asset,
+            amount,
+        },
+        1 => Action::Withdraw {
+            user,
+            asset,
+            amount,
+        },
         2 => {
-            let borrow_asset = if BORROWERS.contains(&user) { rng.pick(&[0, 0, 0, 2, 1]) } else { asset };
-            Action::Borrow { user, asset: borrow_asset, amount }
+            let borrow_asset = if BORROWERS.contains(&user) {
+                rng.pick(&[0, 0, 0, 2, 1])
+            } else {
+                asset
+            };
+            Action::Borrow {
+                user,
+                asset: borrow_asset,
+                amount,
+            }
         }
         3 => {
             let target = if rng.chance(80) { user } else { any_user(rng) };
-            Action::Repay { payer: user, target, asset: rng.below(3) as usize, amount }
+            Action::Repay {
+                payer: user,
+                target,
+                asset: rng.below(3) as usize,
+                amount,
+            }
         }
-        4 => Action::SetCollateral { user, asset, enabled: rng.chance(50) },
-        5 => Action::FundReserve { user, asset, amount },
+        4 => Action::SetCollateral {
+            user,
+            asset,
+            enabled: rng.chance(50),
+        },
+        5 => Action::FundReserve {
+            user,
+            asset,
+            amount,
+        },
         _ => {
             if rng.chance(50) {
-                Action::Donate { from: Some(user), asset, to_fund: rng.chance(30), amount }
+                Action::Donate {
+                    from: Some(user),
+                    asset,
+                    to_fund: rng.chance(30),
+                    amount,
+                }
             } else {
-                Action::Withdraw { user, asset, amount: Amount::All }
+                Action::Withdraw {
+                    user,
+                    asset,
+                    amount: Amount::All,
+                }
             }
         }
     }
@@ -284,8 +528,16 @@ pub fn next_action(rng: &mut Rng) -> Action {
             user_action(rng, user)
         }
         45..=56 => {
-            let liquidator = if rng.chance(70) { LIQUIDATOR } else { any_user(rng) };
-            let target = if rng.chance(70) { rng.pick(&BORROWERS) } else { any_user(rng) };
+            let liquidator = if rng.chance(70) {
+                LIQUIDATOR
+            } else {
+                any_user(rng)
+            };
+            let target = if rng.chance(70) {
+                rng.pick(&BORROWERS)
+            } else {
+                any_user(rng)
+            };
             let repay = rng.pick(&[0, 0, 0, 1, 2]);
             let mut collateral = rng.pick(&[1, 2, 1, 2, 0]);
             if collateral == repay && rng.chance(90) {
@@ -297,18 +549,37 @@ pub fn next_action(rng: &mut Rng) -> Action {
                 repay,
                 collateral,
                 max_repay: Amount::random(rng, 1_000_000),
-                min_out_bps: if rng.chance(80) { 0 } else { rng.pick(&[5_000, 9_000, 10_000, 10_500]) },
+                min_out_bps: if rng.chance(80) {
+                    0
+                } else {
+                    rng.pick(&[5_000, 9_000, 10_000, 10_500])
+                },
                 receive_shares: rng.chance(20),
             }
         }
-        57..=59 => Action::RealizeBadDebt { caller: any_user(rng), target: any_user(rng) },
+        57..=59 => Action::RealizeBadDebt {
+            caller: any_user(rng),
+            target: any_user(rng),
+        },
         60..=71 => {
             let asset = rng.below(3) as usize;
             match rng.below(10) {
-                0 => Action::MovePrice { asset, bps: rng.pick(&[500, 2_000, 4_000, 6_000]) + rng.below(500) as u32 },
-                1 => Action::Spike { asset, bps: rng.pick(&[3_000, 7_000, 13_000, 20_000]) + rng.below(500) as u32 },
-                2 => Action::MovePrice { asset, bps: rng.pick(&[12_000, 15_000, 30_000]) },
-                _ => Action::MovePrice { asset, bps: 9_000 + rng.below(2_001) as u32 },
+                0 => Action::MovePrice {
+                    asset,
+                    bps: rng.pick(&[500, 2_000, 4_000, 6_000]) + rng.below(500) as u32,
+                },
+                1 => Action::Spike {
+                    asset,
+                    bps: rng.pick(&[3_000, 7_000, 13_000, 20_000]) + rng.below(500) as u32,
+                },
+                2 => Action::MovePrice {
+                    asset,
+                    bps: rng.pick(&[12_000, 15_000, 30_000]),
+                },
+                _ => Action::MovePrice {
+                    asset,
+                    bps: 9_000 + rng.below(2_001) as u32,
+                },
             }
         }
         72..=74 => {
@@ -316,7 +587,10 @@ pub fn next_action(rng: &mut Rng) -> Action {
             match rng.below(4) {
                 0 => Action::Outage { asset },
                 1 => Action::RestoreOracles,
-                _ => Action::WidenConfidence { asset, bps: rng.pick(&[50, 150, 199, 200, 201, 500, 999, 1_000, 1_001, 3_000]) },
+                _ => Action::WidenConfidence {
+                    asset,
+                    bps: rng.pick(&[50, 150, 199, 200, 201, 500, 999, 1_000, 1_001, 3_000]),
+                },
             }
         }
         75..=86 => {
@@ -328,28 +602,50 @@ pub fn next_action(rng: &mut Rng) -> Action {
                 17..=18 => 31_536_000,
                 _ => 31_536_000 * (1 + rng.below(3) as i64),
             };
-            Action::Advance { seconds, fresh: rng.chance(85) }
+            Action::Advance {
+                seconds,
+                fresh: rng.chance(85),
+            }
         }
         87..=89 => Action::Donate {
-            from: if rng.chance(50) { None } else { Some(rng.pick(&ATTACKERS)) },
+            from: if rng.chance(50) {
+                None
+            } else {
+                Some(rng.pick(&ATTACKERS))
+            },
             asset: rng.below(3) as usize,
             to_fund: rng.chance(40),
             amount: Amount::random(rng, 1_000_000),
         },
         90..=92 => {
             if rng.chance(75) {
-                Action::ConfigPreset { asset: rng.below(3) as usize, preset: rng.below(7) as u8 }
+                Action::ConfigPreset {
+                    asset: rng.below(3) as usize,
+                    preset: rng.below(7) as u8,
+                }
             } else {
-                Action::LiquidationPreset { preset: rng.below(4) as u8 }
+                Action::LiquidationPreset {
+                    preset: rng.below(4) as u8,
+                }
             }
         }
         93..=95 => Action::Pause {
-            asset: if rng.chance(50) { None } else { Some(rng.below(3) as usize) },
+            asset: if rng.chance(50) {
+                None
+            } else {
+                Some(rng.below(3) as usize)
+            },
             flags: if rng.chance(50) { 0 } else { 1 << rng.below(4) },
             by_admin: rng.chance(70),
         },
-        96..=97 => Action::CollectFees { asset: rng.below(3) as usize },
-        _ => Action::FundReserve { user: any_user(rng), asset: rng.below(3) as usize, amount: Amount::random(rng, 1_000_000) },
+        96..=97 => Action::CollectFees {
+            asset: rng.below(3) as usize,
+        },
+        _ => Action::FundReserve {
+            user: any_user(rng),
+            asset: rng.below(3) as usize,
+            amount: Amount::random(rng, 1_000_000),
+        },
     }
 }
 
@@ -359,12 +655,28 @@ pub fn sequence(seed: u64, steps: usize) -> Vec<Action> {
     let mut actions = Vec::with_capacity(steps + 8);
     // Every sequence opens with some liquidity and collateral so that borrowing can happen.
     for lender in LENDERS {
-        actions.push(Action::Deposit { user: lender, asset: 0, amount: Amount::Fraction(2_000 + rng.below(6_000) as u32) });
-        actions.push(Action::Deposit { user: lender, asset: 2, amount: Amount::Fraction(1_000 + rng.below(5_000) as u32) });
+        actions.push(Action::Deposit {
+            user: lender,
+            asset: 0,
+            amount: Amount::Fraction(2_000 + rng.below(6_000) as u32),
+        });
+        actions.push(Action::Deposit {
+            user: lender,
+            asset: 2,
+            amount: Amount::Fraction(1_000 + rng.below(5_000) as u32),
+        });
     }
     for borrower in BORROWERS {
-        actions.push(Action::Deposit { user: borrower, asset: 1 + rng.below(2) as usize, amount: Amount::Fraction(500 + rng.below(3_000) as u32) });
-        actions.push(Action::Borrow { user: borrower, asset: 0, amount: Amount::Fraction(5_000 + rng.below(5_000) as u32) });
+        actions.push(Action::Deposit {
+            user: borrower,
+            asset: 1 + rng.below(2) as usize,
+            amount: Amount::Fraction(500 + rng.below(3_000) as u32),
+        });
+        actions.push(Action::Borrow {
+            user: borrower,
+            asset: 0,
+            amount: Amount::Fraction(5_000 + rng.below(5_000) as u32),
+        });
     }
     while actions.len() < steps {
         actions.push(next_action(&mut rng));

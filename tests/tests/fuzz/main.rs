@@ -42,7 +42,10 @@ fn run(actions: &[Action]) -> Run {
     let handle = std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
                 let mut world = World::new().await;
                 let mut snap = world.snapshot().await;
@@ -50,12 +53,20 @@ fn run(actions: &[Action]) -> Run {
                     match world.step(action, &snap).await {
                         Ok(next) => snap = next,
                         Err(violation) => {
-                            return Run { tally: world.tally, failure: Some((index, violation)), attacker_rounding_gain: world.attacker_rounding_gain };
+                            return Run {
+                                tally: world.tally,
+                                failure: Some((index, violation)),
+                                attacker_rounding_gain: world.attacker_rounding_gain,
+                            };
                         }
                     }
                 }
                 let failure = world.wind_down().await.err().map(|v| (owned.len(), v));
-                Run { tally: world.tally, failure, attacker_rounding_gain: world.attacker_rounding_gain }
+                Run {
+                    tally: world.tally,
+                    failure,
+                    attacker_rounding_gain: world.attacker_rounding_gain,
+                }
             })
         })
         .expect("thread");
@@ -69,7 +80,13 @@ fn run(actions: &[Action]) -> Run {
                 .unwrap_or_default();
             Run {
                 tally: Tally::default(),
-                failure: Some((actions.len(), Violation { kind: "harness-panic", details: message })),
+                failure: Some((
+                    actions.len(),
+                    Violation {
+                        kind: "harness-panic",
+                        details: message,
+                    },
+                )),
                 attacker_rounding_gain: 0,
             }
         }
@@ -88,7 +105,11 @@ fn shrink(actions: &[Action], kind: &str, budget: Duration) -> (Vec<Action>, Vio
         let mut start = 0;
         while start < current.len() && Instant::now() < deadline {
             let end = (start + chunk).min(current.len());
-            let candidate: Vec<Action> = current[..start].iter().chain(&current[end..]).cloned().collect();
+            let candidate: Vec<Action> = current[..start]
+                .iter()
+                .chain(&current[end..])
+                .cloned()
+                .collect();
             match run(&candidate).failure {
                 Some((step, violation)) if violation.kind == kind => {
                     current = candidate[..(step + 1).min(candidate.len())].to_vec();
@@ -109,13 +130,20 @@ fn shrink(actions: &[Action], kind: &str, budget: Duration) -> (Vec<Action>, Vio
 }
 
 fn script(actions: &[Action]) -> String {
-    actions.iter().enumerate().map(|(i, action)| format!("  {:>3}. {action}\n", i + 1)).collect()
+    actions
+        .iter()
+        .enumerate()
+        .map(|(i, action)| format!("  {:>3}. {action}\n", i + 1))
+        .collect()
 }
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|value| {
         let value = value.trim();
-        value.strip_prefix("0x").map_or_else(|| value.parse().ok(), |hex| u64::from_str_radix(hex, 16).ok())
+        value.strip_prefix("0x").map_or_else(
+            || value.parse().ok(),
+            |hex| u64::from_str_radix(hex, 16).ok(),
+        )
     })
 }
 
@@ -135,6 +163,15 @@ impl Totals {
         self.tally.instructions += run.tally.instructions;
         self.tally.succeeded += run.tally.succeeded;
         self.tally.checks += run.tally.checks;
+        self.tally.write_offs += run.tally.write_offs;
+        for (total, count) in self
+            .tally
+            .succeeded_by_kind
+            .iter_mut()
+            .zip(run.tally.succeeded_by_kind)
+        {
+            *total += count;
+        }
         self.attacker_rounding_gain += run.attacker_rounding_gain;
         if run.failure.is_some() {
             self.failed += 1;
@@ -157,7 +194,12 @@ impl Totals {
     }
 }
 
-fn report_failure(label: &str, actions: &[Action], failure: &(usize, Violation), shrink_budget: Duration) -> String {
+fn report_failure(
+    label: &str,
+    actions: &[Action],
+    failure: &(usize, Violation),
+    shrink_budget: Duration,
+) -> String {
     let (step, violation) = failure;
     let (minimal, last) = shrink(actions, violation.kind, shrink_budget);
     format!(
@@ -175,16 +217,29 @@ fn report_failure(label: &str, actions: &[Action], failure: &(usize, Violation),
 
 #[test]
 fn fuzz() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        // The bank logs every instruction at debug level by default; that is most of its time.
+        std::env::set_var("RUST_LOG", "error");
+    }
     let started = Instant::now();
-    let minutes = std::env::var("BALLAST_FUZZ_MINUTES").ok().and_then(|m| m.parse::<f64>().ok());
+    let minutes = std::env::var("BALLAST_FUZZ_MINUTES")
+        .ok()
+        .and_then(|m| m.parse::<f64>().ok());
     let cases = env_u64("BALLAST_FUZZ_CASES");
     let long = minutes.is_some() || cases.is_some();
     let steps = env_u64("BALLAST_FUZZ_STEPS").map_or(QUICK_STEPS, |s| s as usize);
     let seed = env_u64("BALLAST_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
     let deadline = minutes.map(|m| started + Duration::from_secs_f64(m * 60.0));
-    let cases = cases.unwrap_or(if minutes.is_some() { u64::MAX } else { QUICK_CASES });
+    let cases = cases.unwrap_or(if minutes.is_some() {
+        u64::MAX
+    } else {
+        QUICK_CASES
+    });
     let shrink_budget = Duration::from_secs(if long { 600 } else { 90 });
-    println!("fuzz: {} mode, first seed {seed:#x}, {steps} steps per sequence", if long { "long" } else { "quick" });
+    println!(
+        "fuzz: {} mode, first seed {seed:#x}, {steps} steps per sequence",
+        if long { "long" } else { "quick" }
+    );
 
     let mut totals = Totals::default();
     let mut failures = vec![];
@@ -202,7 +257,12 @@ fn fuzz() {
         let run = run(&actions);
         totals.add(&run);
         if let Some(failure) = &run.failure {
-            failures.push(report_failure(&format!("regression seed {regression_seed:#x}"), &actions, failure, shrink_budget));
+            failures.push(report_failure(
+                &format!("regression seed {regression_seed:#x}"),
+                &actions,
+                failure,
+                shrink_budget,
+            ));
         }
     }
 
@@ -213,7 +273,12 @@ fn fuzz() {
         let run = run(&actions);
         totals.add(&run);
         if let Some(failure) = &run.failure {
-            let report = report_failure(&format!("seed {case_seed:#x} ({steps} steps)"), &actions, failure, shrink_budget);
+            let report = report_failure(
+                &format!("seed {case_seed:#x} ({steps} steps)"),
+                &actions,
+                failure,
+                shrink_budget,
+            );
             println!("{report}");
             failures.push(report);
             if long && failures.len() >= 5 {
@@ -227,8 +292,23 @@ fn fuzz() {
     }
 
     println!("fuzz: {}", totals.line(started));
+    let kinds: Vec<String> = actions::KINDS
+        .iter()
+        .zip(totals.tally.succeeded_by_kind)
+        .filter(|(_, count)| *count > 0)
+        .map(|(kind, count)| format!("{kind} {count}"))
+        .collect();
+    println!(
+        "fuzz: successful instructions by kind: {}; bad-debt write-offs {}",
+        kinds.join(", "),
+        totals.tally.write_offs
+    );
     println!("fuzz: {} passed, {} failed", totals.passed, totals.failed);
     if !failures.is_empty() {
-        panic!("{} failing sequences:\n{}", failures.len(), failures.join("\n"));
+        panic!(
+            "{} failing sequences:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }

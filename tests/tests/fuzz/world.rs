@@ -59,6 +59,10 @@ pub struct Tally {
     pub instructions: u64,
     pub succeeded: u64,
     pub checks: u64,
+    /// Successful instructions per kind (`Action::KINDS`).
+    pub succeeded_by_kind: [u64; crate::actions::KINDS.len()],
+    /// Bad-debt write-offs (fund coverage or socialization) observed.
+    pub write_offs: u64,
 }
 
 pub struct World {
@@ -79,13 +83,19 @@ fn decode<T: AccountDeserialize>(account: &Option<Account>) -> T {
 fn token_amount(account: &Option<Account>) -> u64 {
     account
         .as_ref()
-        .and_then(|a| spl_token::state::Account::unpack_from_slice(&a.data[..spl_token::state::Account::LEN]).ok())
+        .and_then(|a| {
+            spl_token::state::Account::unpack_from_slice(&a.data[..spl_token::state::Account::LEN])
+                .ok()
+        })
         .map(|state| state.amount)
         .unwrap_or(0)
 }
 
 fn spot(feed: &Feed) -> Option<Price> {
-    (feed.price > 0).then_some(Price { mantissa: feed.price as u64, expo: feed.expo })
+    (feed.price > 0).then_some(Price {
+        mantissa: feed.price as u64,
+        expo: feed.expo,
+    })
 }
 
 /// Whether an error is a clean program error (never a panic or an aborted program).
@@ -112,13 +122,24 @@ impl World {
             }
             users.push(user);
         }
-        World { h, users, donated_vault: [0; 3], donated_fund: [0; 3], tally: Tally::default(), attacker_rounding_gain: 0 }
+        World {
+            h,
+            users,
+            donated_vault: [0; 3],
+            donated_fund: [0; 3],
+            tally: Tally::default(),
+            attacker_rounding_gain: 0,
+        }
     }
 
     fn addresses(&self) -> Vec<Pubkey> {
         let mut addresses = vec![self.h.market];
         for asset in &self.h.assets {
-            addresses.extend([asset.keys.reserve, asset.keys.liquidity_vault, asset.keys.fund_vault]);
+            addresses.extend([
+                asset.keys.reserve,
+                asset.keys.liquidity_vault,
+                asset.keys.fund_vault,
+            ]);
         }
         addresses.extend(self.h.treasuries.iter().copied());
         for user in &self.users {
@@ -126,6 +147,16 @@ impl World {
             addresses.push(user.obligation);
         }
         addresses
+    }
+
+    /// The bank registers new blockhashes as wall time passes; a transaction signed with one
+    /// more than ~150 hashes old makes solana-program-test 3.1 panic (`bank.rs`: subtract with
+    /// overflow in `get_blockhash_last_valid_block_height`) instead of failing. Long sequences
+    /// therefore re-read the latest blockhash before every step.
+    async fn fresh_blockhash(&mut self) {
+        if let Ok(hash) = self.h.ctx.banks_client.get_latest_blockhash().await {
+            self.h.ctx.last_blockhash = hash;
+        }
     }
 
     pub async fn snapshot(&mut self) -> Snapshot {
@@ -145,10 +176,23 @@ impl World {
         let mut obligations = vec![];
         for user in 0..self.users.len() {
             let at = base + user * (assets + 1);
-            tokens.push((0..assets).map(|asset| token_amount(&raw[at + asset])).collect());
+            tokens.push(
+                (0..assets)
+                    .map(|asset| token_amount(&raw[at + asset]))
+                    .collect(),
+            );
             obligations.push(decode::<Obligation>(&raw[at + assets]));
         }
-        Snapshot { market: decode(&raw[0]), raw, reserves, vaults, fund_vaults, obligations, tokens, now: self.h.now }
+        Snapshot {
+            market: decode(&raw[0]),
+            raw,
+            reserves,
+            vaults,
+            fund_vaults,
+            obligations,
+            tokens,
+            now: self.h.now,
+        }
     }
 
     fn feeds(&self) -> Vec<Feed> {
@@ -156,32 +200,52 @@ impl World {
     }
 
     fn reserve_index(&self, key: &Pubkey) -> usize {
-        self.h.assets.iter().position(|asset| asset.keys.reserve == *key).expect("a known reserve")
+        self.h
+            .assets
+            .iter()
+            .position(|asset| asset.keys.reserve == *key)
+            .expect("a known reserve")
     }
 
     /// Reserves with interest projected to the snapshot's time (read-only, as health checks do).
     fn projected(snap: &Snapshot) -> Option<Vec<Reserve>> {
-        snap.reserves.iter().map(|reserve| reserve.projected(snap.now).ok()).collect()
+        snap.reserves
+            .iter()
+            .map(|reserve| reserve.projected(snap.now).ok())
+            .collect()
     }
 
     /// Health of `obligation` at spot prices (the liquidation policy's price), projected reserves.
     fn health(&self, reserves: &[Reserve], obligation: &Obligation) -> Option<HealthTotals> {
         let feeds = self.feeds();
         let mut totals = HealthTotals::default();
-        for deposit in obligation.active_deposits().filter(|d| d.collateral_enabled) {
+        for deposit in obligation
+            .active_deposits()
+            .filter(|d| d.collateral_enabled)
+        {
             let index = self.reserve_index(&deposit.reserve);
             let reserve = &reserves[index];
             let tokens = reserve.tokens_for_shares(deposit.shares).ok()?;
-            let value = value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?).ok()?;
+            let value =
+                value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?).ok()?;
             totals
-                .add_collateral(value, u64::from(reserve.config.ltv_bps), u64::from(reserve.config.liquidation_threshold_bps))
+                .add_collateral(
+                    value,
+                    u64::from(reserve.config.ltv_bps),
+                    u64::from(reserve.config.liquidation_threshold_bps),
+                )
                 .ok()?;
         }
         for borrow in obligation.active_borrows() {
             let index = self.reserve_index(&borrow.reserve);
             let reserve = &reserves[index];
             let owed = reserve.owed_tokens(borrow.scaled_debt).ok()?;
-            totals.add_debt(value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?).ok()?).ok()?;
+            totals
+                .add_debt(
+                    value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
+                        .ok()?,
+                )
+                .ok()?;
         }
         Some(totals)
     }
@@ -201,13 +265,15 @@ impl World {
                 let index = self.reserve_index(&deposit.reserve);
                 let reserve = &reserves[index];
                 let tokens = reserve.tokens_for_shares(deposit.shares).ok()?;
-                total += value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?).ok()? as i128;
+                total += value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?)
+                    .ok()? as i128;
             }
             for borrow in obligation.active_borrows() {
                 let index = self.reserve_index(&borrow.reserve);
                 let reserve = &reserves[index];
                 let owed = reserve.owed_tokens(borrow.scaled_debt).ok()?;
-                total -= value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?).ok()? as i128;
+                total -= value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
+                    .ok()? as i128;
             }
         }
         Some(total)
@@ -228,74 +294,165 @@ impl World {
         let users = &self.users;
         let projected = Self::projected(snap);
         match *action {
-            Action::Deposit { user, asset, amount } => {
+            Action::Deposit {
+                user,
+                asset,
+                amount,
+            } => {
                 let amount = amount.resolve(snap.tokens[user][asset]);
                 Some(h.deposit(&users[user], asset, amount).await)
             }
-            Action::Withdraw { user, asset, amount } => {
+            Action::Withdraw {
+                user,
+                asset,
+                amount,
+            } => {
                 let reserve_key = h.assets[asset].keys.reserve;
                 let held = snap.obligations[user]
                     .deposit(&reserve_key)
-                    .and_then(|d| projected.as_ref().and_then(|r| r[asset].tokens_for_shares(d.shares).ok()))
+                    .and_then(|d| {
+                        projected
+                            .as_ref()
+                            .and_then(|r| r[asset].tokens_for_shares(d.shares).ok())
+                    })
                     .unwrap_or(0);
                 Some(h.withdraw(&users[user], asset, amount.resolve(held)).await)
             }
-            Action::Borrow { user, asset, amount } => {
+            Action::Borrow {
+                user,
+                asset,
+                amount,
+            } => {
                 let headroom = projected
                     .as_ref()
                     .and_then(|reserves| {
                         let totals = self_health(h, reserves, &snap.obligations[user])?;
                         let room = totals.borrow_limit.saturating_sub(totals.debt_value);
                         let price = spot(&h.assets[asset].feed)?;
-                        ballast::math::value::tokens_for_value_floor(room, h.assets[asset].spec.decimals, price).ok()
+                        ballast::math::value::tokens_for_value_floor(
+                            room,
+                            h.assets[asset].spec.decimals,
+                            price,
+                        )
+                        .ok()
                     })
                     .unwrap_or(0)
                     .min(u128::from(u64::MAX)) as u64;
-                Some(h.borrow(&users[user], asset, amount.resolve(headroom)).await)
+                Some(
+                    h.borrow(&users[user], asset, amount.resolve(headroom))
+                        .await,
+                )
             }
-            Action::Repay { payer, target, asset, amount } => {
+            Action::Repay {
+                payer,
+                target,
+                asset,
+                amount,
+            } => {
                 let reserve_key = h.assets[asset].keys.reserve;
                 let owed = snap.obligations[target]
                     .borrow(&reserve_key)
-                    .and_then(|b| projected.as_ref().and_then(|r| r[asset].owed_tokens(b.scaled_debt).ok()))
+                    .and_then(|b| {
+                        projected
+                            .as_ref()
+                            .and_then(|r| r[asset].owed_tokens(b.scaled_debt).ok())
+                    })
                     .unwrap_or(0);
                 let obligation = users[target].obligation;
-                Some(h.repay(&users[payer], &obligation, asset, amount.resolve(owed)).await)
+                Some(
+                    h.repay(&users[payer], &obligation, asset, amount.resolve(owed))
+                        .await,
+                )
             }
-            Action::SetCollateral { user, asset, enabled } => Some(h.set_collateral(&users[user], asset, enabled).await),
-            Action::FundReserve { user, asset, amount } => {
-                Some(h.fund_reserve(&users[user], asset, amount.resolve(snap.tokens[user][asset])).await)
-            }
+            Action::SetCollateral {
+                user,
+                asset,
+                enabled,
+            } => Some(h.set_collateral(&users[user], asset, enabled).await),
+            Action::FundReserve {
+                user,
+                asset,
+                amount,
+            } => Some(
+                h.fund_reserve(
+                    &users[user],
+                    asset,
+                    amount.resolve(snap.tokens[user][asset]),
+                )
+                .await,
+            ),
             Action::CollectFees { asset } => Some(h.collect_fees(asset).await),
-            Action::Liquidate { liquidator, target, repay, collateral, max_repay, min_out_bps, receive_shares } => {
+            Action::Liquidate {
+                liquidator,
+                target,
+                repay,
+                collateral,
+                max_repay,
+                min_out_bps,
+                receive_shares,
+            } => {
                 let reserve_key = h.assets[repay].keys.reserve;
                 let owed = snap.obligations[target]
                     .borrow(&reserve_key)
-                    .and_then(|b| projected.as_ref().and_then(|r| r[repay].owed_tokens(b.scaled_debt).ok()))
+                    .and_then(|b| {
+                        projected
+                            .as_ref()
+                            .and_then(|r| r[repay].owed_tokens(b.scaled_debt).ok())
+                    })
                     .unwrap_or(0);
                 let max_repay = max_repay.resolve(owed);
                 let min_collateral_out = if min_out_bps == 0 {
                     0
                 } else {
                     // The fair collateral for the request at spot, before any clipping.
-                    let repay_value = spot(&h.assets[repay].feed)
-                        .and_then(|p| value_wad_floor(u128::from(max_repay.min(owed)), h.assets[repay].spec.decimals, p).ok());
-                    let tokens = repay_value.and_then(|v| {
-                        ballast::math::value::tokens_for_value_floor(v, h.assets[collateral].spec.decimals, spot(&h.assets[collateral].feed)?)
-                            .ok()
+                    let repay_value = spot(&h.assets[repay].feed).and_then(|p| {
+                        value_wad_floor(
+                            u128::from(max_repay.min(owed)),
+                            h.assets[repay].spec.decimals,
+                            p,
+                        )
+                        .ok()
                     });
-                    tokens.map(|t| (t * u128::from(min_out_bps) / 10_000).min(u128::from(u64::MAX)) as u64).unwrap_or(0)
+                    let tokens = repay_value.and_then(|v| {
+                        ballast::math::value::tokens_for_value_floor(
+                            v,
+                            h.assets[collateral].spec.decimals,
+                            spot(&h.assets[collateral].feed)?,
+                        )
+                        .ok()
+                    });
+                    tokens
+                        .map(|t| {
+                            (t * u128::from(min_out_bps) / 10_000).min(u128::from(u64::MAX)) as u64
+                        })
+                        .unwrap_or(0)
                 };
-                let args = LiquidateArgs { max_repay, min_collateral_out, receive_shares };
-                Some(h.liquidate(&users[liquidator], &users[target], repay, collateral, args).await)
+                let args = LiquidateArgs {
+                    max_repay,
+                    min_collateral_out,
+                    receive_shares,
+                };
+                Some(
+                    h.liquidate(&users[liquidator], &users[target], repay, collateral, args)
+                        .await,
+                )
             }
             Action::RealizeBadDebt { caller, target } => {
                 let obligation = users[target].obligation;
                 Some(h.realize_bad_debt(&users[caller], &obligation).await)
             }
-            Action::Donate { from, asset, to_fund, amount } => {
+            Action::Donate {
+                from,
+                asset,
+                to_fund,
+                amount,
+            } => {
                 let keys = h.assets[asset].keys;
-                let vault = if to_fund { keys.fund_vault } else { keys.liquidity_vault };
+                let vault = if to_fund {
+                    keys.fund_vault
+                } else {
+                    keys.liquidity_vault
+                };
                 let result = match from {
                     None => {
                         let amount = amount.resolve(1_000_000_000).min(1 << 50);
@@ -307,8 +464,15 @@ impl World {
                     Some(user) => {
                         let amount = amount.resolve(snap.tokens[user][asset]);
                         let owner = users[user].keypair.insecure_clone();
-                        let ix = spl_token::instruction::transfer(&keys.token_program, &users[user].tokens[asset], &vault, &owner.pubkey(), &[], amount)
-                            .expect("transfer instruction");
+                        let ix = spl_token::instruction::transfer(
+                            &keys.token_program,
+                            &users[user].tokens[asset],
+                            &vault,
+                            &owner.pubkey(),
+                            &[],
+                            amount,
+                        )
+                        .expect("transfer instruction");
                         h.send(&[ix], &[&owner]).await.map(|()| amount)
                     }
                 };
@@ -376,26 +540,60 @@ impl World {
                 None
             }
             Action::ConfigPreset { asset, preset } => {
-                let config = config_preset(&snap.reserves[asset], preset, &snap.reserves[asset].config);
+                let config =
+                    config_preset(&snap.reserves[asset], preset, &snap.reserves[asset].config);
                 let admin = h.admin.insecure_clone();
-                Some(h.update_reserve(&admin, asset, ReserveUpdate::Config(config)).await)
+                Some(
+                    h.update_reserve(&admin, asset, ReserveUpdate::Config(config))
+                        .await,
+                )
             }
             Action::LiquidationPreset { preset } => {
                 let admin = h.admin.insecure_clone();
-                Some(h.update_market(&admin, MarketUpdate::SetLiquidationConfig { config: liquidation_preset(preset) }).await)
+                Some(
+                    h.update_market(
+                        &admin,
+                        MarketUpdate::SetLiquidationConfig {
+                            config: liquidation_preset(preset),
+                        },
+                    )
+                    .await,
+                )
             }
-            Action::Pause { asset, flags, by_admin } => {
-                let signer = if by_admin { h.admin.insecure_clone() } else { h.risk_authority.insecure_clone() };
+            Action::Pause {
+                asset,
+                flags,
+                by_admin,
+            } => {
+                let signer = if by_admin {
+                    h.admin.insecure_clone()
+                } else {
+                    h.risk_authority.insecure_clone()
+                };
                 Some(match asset {
-                    None => h.update_market(&signer, MarketUpdate::SetPauseFlags { pause_flags: flags }).await,
-                    Some(asset) => h.update_reserve(&signer, asset, ReserveUpdate::PauseFlags(flags)).await,
+                    None => {
+                        h.update_market(&signer, MarketUpdate::SetPauseFlags { pause_flags: flags })
+                            .await
+                    }
+                    Some(asset) => {
+                        h.update_reserve(&signer, asset, ReserveUpdate::PauseFlags(flags))
+                            .await
+                    }
                 })
             }
         }
     }
 
     /// Runs `action` and checks every invariant; returns the first violation.
-    pub async fn step(&mut self, action: &Action, before: &Snapshot) -> Result<Snapshot, Violation> {
+    pub async fn step(
+        &mut self,
+        action: &Action,
+        before: &Snapshot,
+    ) -> Result<Snapshot, Violation> {
+        if std::env::var_os("BALLAST_FUZZ_TRACE").is_some() {
+            println!("fuzz step {}: {action}", self.tally.steps + 1);
+        }
+        self.fresh_blockhash().await;
         let result = self.execute(action, before).await;
         let after = self.snapshot().await;
         self.tally.steps += 1;
@@ -403,6 +601,7 @@ impl World {
             self.tally.instructions += 1;
             if result.is_ok() {
                 self.tally.succeeded += 1;
+                self.tally.succeeded_by_kind[action.kind()] += 1;
             }
         }
         self.check_step(action, &result, before, &after)?;
@@ -413,7 +612,13 @@ impl World {
         self.tally.checks += n;
     }
 
-    fn check_step(&mut self, action: &Action, result: &Option<TxResult>, before: &Snapshot, after: &Snapshot) -> Check {
+    fn check_step(
+        &mut self,
+        action: &Action,
+        result: &Option<TxResult>,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) -> Check {
         // A failed instruction fails cleanly and changes nothing.
         if let Some(Err(error)) = result {
             self.count(2);
@@ -421,8 +626,13 @@ impl World {
                 return Err(violation("panic", format!("{action}: {error:?}")));
             }
             if before.raw != after.raw {
-                let changed: Vec<usize> = (0..before.raw.len()).filter(|&i| before.raw[i] != after.raw[i]).collect();
-                return Err(violation("failed-changed", format!("{action}: {error:?} changed accounts {changed:?}")));
+                let changed: Vec<usize> = (0..before.raw.len())
+                    .filter(|&i| before.raw[i] != after.raw[i])
+                    .collect();
+                return Err(violation(
+                    "failed-changed",
+                    format!("{action}: {error:?} changed accounts {changed:?}"),
+                ));
             }
         }
         self.check_books(after)?;
@@ -435,33 +645,62 @@ impl World {
         for (asset, reserve) in snap.reserves.iter().enumerate() {
             let name = crate::actions::ASSET_NAMES[asset];
             self.count(7);
-            if u128::from(snap.vaults[asset]) != u128::from(reserve.available_liquidity) + u128::from(self.donated_vault[asset]) {
+            if u128::from(snap.vaults[asset])
+                != u128::from(reserve.available_liquidity) + u128::from(self.donated_vault[asset])
+            {
                 return Err(violation(
                     "conservation",
-                    format!("{name}: vault {} != available {} + donated {}", snap.vaults[asset], reserve.available_liquidity, self.donated_vault[asset]),
+                    format!(
+                        "{name}: vault {} != available {} + donated {}",
+                        snap.vaults[asset], reserve.available_liquidity, self.donated_vault[asset]
+                    ),
                 ));
             }
-            let fund_books = u128::from(reserve.fund_balance) + u128::from(reserve.fund_receivable) + u128::from(self.donated_fund[asset]);
+            let fund_books = u128::from(reserve.fund_balance)
+                + u128::from(reserve.fund_receivable)
+                + u128::from(self.donated_fund[asset]);
             if u128::from(snap.fund_vaults[asset]) != fund_books {
                 return Err(violation(
                     "conservation",
                     format!(
                         "{name}: fund vault {} != fund {} + receivable {} + donated {}",
-                        snap.fund_vaults[asset], reserve.fund_balance, reserve.fund_receivable, self.donated_fund[asset]
+                        snap.fund_vaults[asset],
+                        reserve.fund_balance,
+                        reserve.fund_receivable,
+                        self.donated_fund[asset]
                     ),
                 ));
             }
             let key = self.h.assets[asset].keys.reserve;
-            let scaled: u128 = snap.obligations.iter().filter_map(|o| o.borrow(&key)).map(|b| b.scaled_debt).sum();
-            let shares: u128 = snap.obligations.iter().filter_map(|o| o.deposit(&key)).map(|d| d.shares).sum();
+            let scaled: u128 = snap
+                .obligations
+                .iter()
+                .filter_map(|o| o.borrow(&key))
+                .map(|b| b.scaled_debt)
+                .sum();
+            let shares: u128 = snap
+                .obligations
+                .iter()
+                .filter_map(|o| o.deposit(&key))
+                .map(|d| d.shares)
+                .sum();
             if scaled != reserve.total_scaled_debt || shares != reserve.total_shares {
                 return Err(violation(
                     "sums",
-                    format!("{name}: Σ scaled {scaled} vs {}, Σ shares {shares} vs {}", reserve.total_scaled_debt, reserve.total_shares),
+                    format!(
+                        "{name}: Σ scaled {scaled} vs {}, Σ shares {shares} vs {}",
+                        reserve.total_scaled_debt, reserve.total_shares
+                    ),
                 ));
             }
             if reserve.last_accrual_ts > snap.now || reserve.borrow_index < WAD {
-                return Err(violation("time", format!("{name}: accrual {} now {}", reserve.last_accrual_ts, snap.now)));
+                return Err(violation(
+                    "time",
+                    format!(
+                        "{name}: accrual {} now {}",
+                        reserve.last_accrual_ts, snap.now
+                    ),
+                ));
             }
             // Borrowers owe at least what the books claim, and the books at least Σ floors.
             let owed_ceil: u128 = snap
@@ -474,29 +713,53 @@ impl World {
                 .obligations
                 .iter()
                 .filter_map(|o| o.borrow(&key))
-                .map(|b| ballast::math::shares::debt_wad_floor(b.scaled_debt, reserve.borrow_index).unwrap_or(u128::MAX))
+                .map(|b| {
+                    ballast::math::shares::debt_wad_floor(b.scaled_debt, reserve.borrow_index)
+                        .unwrap_or(u128::MAX)
+                })
                 .sum();
             let books = reserve.debt_wad().unwrap_or(u128::MAX);
             if !(floors <= books && books <= owed_ceil) {
-                return Err(violation("debt-rounding", format!("{name}: Σ floors {floors} ≤ books {books} ≤ Σ owed {owed_ceil} fails")));
+                return Err(violation(
+                    "debt-rounding",
+                    format!("{name}: Σ floors {floors} ≤ books {books} ≤ Σ owed {owed_ceil} fails"),
+                ));
             }
             // The books stay solvent: what fees and the fund are owed is inside the assets,
             // unless the reserve is frozen after a loss beyond its deposits.
-            let gross = u128::from(reserve.available_liquidity) * WAD + books + u128::from(reserve.fund_receivable) * WAD;
-            if reserve.status != RESERVE_FROZEN && gross < reserve.protocol_fees_wad + reserve.pending_insurance_wad {
+            let gross = u128::from(reserve.available_liquidity) * WAD
+                + books
+                + u128::from(reserve.fund_receivable) * WAD;
+            if reserve.status != RESERVE_FROZEN
+                && gross < reserve.protocol_fees_wad + reserve.pending_insurance_wad
+            {
                 return Err(violation(
                     "books",
-                    format!("{name}: gross {gross} < fees {} + pending insurance {}", reserve.protocol_fees_wad, reserve.pending_insurance_wad),
+                    format!(
+                        "{name}: gross {gross} < fees {} + pending insurance {}",
+                        reserve.protocol_fees_wad, reserve.pending_insurance_wad
+                    ),
                 ));
             }
-            if reserve.cumulative_protocol_fees_wad + reserve.cumulative_insurance_wad > reserve.cumulative_interest_wad {
-                return Err(violation("interest-split", format!("{name}: fees + insurance exceed interest")));
+            if reserve.cumulative_protocol_fees_wad + reserve.cumulative_insurance_wad
+                > reserve.cumulative_interest_wad
+            {
+                return Err(violation(
+                    "interest-split",
+                    format!("{name}: fees + insurance exceed interest"),
+                ));
             }
         }
         Ok(())
     }
 
-    fn check_transition(&mut self, action: &Action, result: &Option<TxResult>, before: &Snapshot, after: &Snapshot) -> Check {
+    fn check_transition(
+        &mut self,
+        action: &Action,
+        result: &Option<TxResult>,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) -> Check {
         let succeeded = matches!(result, Some(Ok(())));
         let mut socialized_or_covered = false;
         for asset in 0..before.reserves.len() {
@@ -504,25 +767,56 @@ impl World {
             let name = crate::actions::ASSET_NAMES[asset];
             self.count(6);
             if a.borrow_index < b.borrow_index || a.last_accrual_ts < b.last_accrual_ts {
-                return Err(violation("monotone-index", format!("{action}: {name} index {} -> {}", b.borrow_index, a.borrow_index)));
+                return Err(violation(
+                    "monotone-index",
+                    format!(
+                        "{action}: {name} index {} -> {}",
+                        b.borrow_index, a.borrow_index
+                    ),
+                ));
             }
             for (x, y, what) in [
-                (b.cumulative_interest_wad, a.cumulative_interest_wad, "interest"),
-                (b.cumulative_protocol_fees_wad, a.cumulative_protocol_fees_wad, "fees"),
-                (b.cumulative_insurance_wad, a.cumulative_insurance_wad, "insurance"),
-                (b.cumulative_socialized_wad, a.cumulative_socialized_wad, "socialized"),
-                (b.cumulative_fund_covered_wad, a.cumulative_fund_covered_wad, "covered"),
+                (
+                    b.cumulative_interest_wad,
+                    a.cumulative_interest_wad,
+                    "interest",
+                ),
+                (
+                    b.cumulative_protocol_fees_wad,
+                    a.cumulative_protocol_fees_wad,
+                    "fees",
+                ),
+                (
+                    b.cumulative_insurance_wad,
+                    a.cumulative_insurance_wad,
+                    "insurance",
+                ),
+                (
+                    b.cumulative_socialized_wad,
+                    a.cumulative_socialized_wad,
+                    "socialized",
+                ),
+                (
+                    b.cumulative_fund_covered_wad,
+                    a.cumulative_fund_covered_wad,
+                    "covered",
+                ),
             ] {
                 if y < x {
-                    return Err(violation("monotone-cumulative", format!("{action}: {name} cumulative {what} fell")));
+                    return Err(violation(
+                        "monotone-cumulative",
+                        format!("{action}: {name} cumulative {what} fell"),
+                    ));
                 }
             }
             // Interest splits exactly by the factors in force when it accrued.
             let interest = a.cumulative_interest_wad - b.cumulative_interest_wad;
             let fees = a.cumulative_protocol_fees_wad - b.cumulative_protocol_fees_wad;
             let insurance = a.cumulative_insurance_wad - b.cumulative_insurance_wad;
-            let expected_fees = interest * u128::from(b.config.reserve_factor_bps) / u128::from(BPS);
-            let expected_insurance = interest * u128::from(b.config.insurance_factor_bps) / u128::from(BPS);
+            let expected_fees =
+                interest * u128::from(b.config.reserve_factor_bps) / u128::from(BPS);
+            let expected_insurance =
+                interest * u128::from(b.config.insurance_factor_bps) / u128::from(BPS);
             if fees != expected_fees || insurance != expected_insurance {
                 return Err(violation(
                     "interest-split",
@@ -533,20 +827,35 @@ impl World {
             let covered = a.cumulative_fund_covered_wad - b.cumulative_fund_covered_wad;
             if socialized > 0 || covered > 0 {
                 socialized_or_covered = true;
+                self.tally.write_offs += 1;
                 // Socialization touches only a reserve whose debt was written off.
                 if a.total_scaled_debt >= b.total_scaled_debt {
-                    return Err(violation("socialization-scope", format!("{action}: {name} lost {socialized} without a write-off")));
+                    return Err(violation(
+                        "socialization-scope",
+                        format!("{action}: {name} lost {socialized} without a write-off"),
+                    ));
                 }
             }
             // The share value never falls, except by a socialized loss and then by at most it.
-            let value = |r: &Reserve| BigInt::from(r.supply_assets_wad().unwrap_or(0)) + BigInt::from(VIRTUAL_ASSETS * WAD);
+            let value = |r: &Reserve| {
+                BigInt::from(r.supply_assets_wad().unwrap_or(0))
+                    + BigInt::from(VIRTUAL_ASSETS * WAD)
+            };
             let shares = |r: &Reserve| BigInt::from(r.total_shares) + BigInt::from(VIRTUAL_SHARES);
             let drop = value(b) * shares(a) - value(a) * shares(b);
-            let allowed = if socialized > 0 { BigInt::from(socialized + WAD) * shares(a) } else { BigInt::from(0) };
+            let allowed = if socialized > 0 {
+                BigInt::from(socialized + WAD) * shares(a)
+            } else {
+                BigInt::from(0)
+            };
             if drop > allowed {
                 return Err(violation(
                     "share-value",
-                    format!("{action}: {name} share value fell (socialized {socialized}): {} -> {}", b.share_value_wad().unwrap_or(0), a.share_value_wad().unwrap_or(0)),
+                    format!(
+                        "{action}: {name} share value fell (socialized {socialized}): {} -> {}",
+                        b.share_value_wad().unwrap_or(0),
+                        a.share_value_wad().unwrap_or(0)
+                    ),
                 ));
             }
             // The fund moves only by insurance sweeps, contributions and bad-debt coverage.
@@ -555,19 +864,35 @@ impl World {
             let is_sweep = matches!(action, Action::CollectFees { asset: x } if *x == asset);
             let is_funding = matches!(action, Action::FundReserve { asset: x, .. } if *x == asset);
             if fund_delta > 0 && !is_sweep && !is_funding {
-                return Err(violation("fund-flow", format!("{action}: {name} fund grew by {fund_delta}")));
+                return Err(violation(
+                    "fund-flow",
+                    format!("{action}: {name} fund grew by {fund_delta}"),
+                ));
             }
             if fund_delta < 0 && covered == 0 {
-                return Err(violation("fund-flow", format!("{action}: {name} fund fell by {fund_delta} without covering bad debt")));
+                return Err(violation(
+                    "fund-flow",
+                    format!("{action}: {name} fund fell by {fund_delta} without covering bad debt"),
+                ));
             }
-            if is_funding && succeeded && (fund_delta != contributions as i128 || contributions == 0) {
-                return Err(violation("fund-flow", format!("{action}: {name} contribution {contributions} but fund moved {fund_delta}")));
+            if is_funding
+                && succeeded
+                && (fund_delta != contributions as i128 || contributions == 0)
+            {
+                return Err(violation(
+                    "fund-flow",
+                    format!(
+                        "{action}: {name} contribution {contributions} but fund moved {fund_delta}"
+                    ),
+                ));
             }
             // Written off == covered + socialized, exactly (realization: every reserve;
             // liquidation: every reserve but the repaid one, whose debt also moved by the repayment).
             let repaid_here = matches!(action, Action::Liquidate { repay, .. } if *repay == asset);
             if (socialized > 0 || covered > 0) && !repaid_here {
-                let floor = |scaled: u128| ballast::math::shares::debt_wad_floor(scaled, a.borrow_index).unwrap_or(0);
+                let floor = |scaled: u128| {
+                    ballast::math::shares::debt_wad_floor(scaled, a.borrow_index).unwrap_or(0)
+                };
                 let written_off = floor(b.total_scaled_debt) - floor(a.total_scaled_debt);
                 if written_off != socialized + covered {
                     return Err(violation(
@@ -580,9 +905,17 @@ impl World {
 
         // An action on one obligation changes no other obligation.
         let allowed: Vec<usize> = match *action {
-            Action::Deposit { user, .. } | Action::Withdraw { user, .. } | Action::Borrow { user, .. } | Action::SetCollateral { user, .. } => vec![user],
+            Action::Deposit { user, .. }
+            | Action::Withdraw { user, .. }
+            | Action::Borrow { user, .. }
+            | Action::SetCollateral { user, .. } => vec![user],
             Action::Repay { target, .. } | Action::RealizeBadDebt { target, .. } => vec![target],
-            Action::Liquidate { liquidator, target, receive_shares, .. } => {
+            Action::Liquidate {
+                liquidator,
+                target,
+                receive_shares,
+                ..
+            } => {
                 if receive_shares {
                     vec![target, liquidator]
                 } else {
@@ -596,24 +929,38 @@ impl World {
             let changed = before.obligations[user].deposits != after.obligations[user].deposits
                 || before.obligations[user].borrows != after.obligations[user].borrows;
             if changed && !allowed.contains(&user) {
-                return Err(violation("other-obligation", format!("{action}: changed {}'s obligation", ACTORS[user])));
+                return Err(violation(
+                    "other-obligation",
+                    format!("{action}: changed {}'s obligation", ACTORS[user]),
+                ));
             }
         }
 
-        let (Some(reserves_before), Some(reserves_after)) = (Self::projected(before), Self::projected(after)) else {
+        let (Some(reserves_before), Some(reserves_after)) =
+            (Self::projected(before), Self::projected(after))
+        else {
             return Ok(());
         };
 
         // With prices fixed and no time passing, healthy obligations stay healthy; deposit and
         // repay never lower health.
-        if !action.moves_the_world() && !matches!(action, Action::Liquidate { .. }) && !socialized_or_covered {
+        if !action.moves_the_world()
+            && !matches!(action, Action::Liquidate { .. })
+            && !socialized_or_covered
+        {
             for user in 0..self.users.len() {
-                let (Some(hb), Some(ha)) = (self.health(&reserves_before, &before.obligations[user]), self.health(&reserves_after, &after.obligations[user])) else {
+                let (Some(hb), Some(ha)) = (
+                    self.health(&reserves_before, &before.obligations[user]),
+                    self.health(&reserves_after, &after.obligations[user]),
+                ) else {
                     continue;
                 };
                 self.count(1);
                 if !hb.is_liquidatable() && ha.is_liquidatable() {
-                    return Err(violation("healthy-stays-healthy", format!("{action}: {} became liquidatable", ACTORS[user])));
+                    return Err(violation(
+                        "healthy-stays-healthy",
+                        format!("{action}: {} became liquidatable", ACTORS[user]),
+                    ));
                 }
                 let target = match *action {
                     Action::Deposit { user, .. } => Some(user),
@@ -623,7 +970,10 @@ impl World {
                 if target == Some(user) && succeeded {
                     self.count(1);
                     if ha.health_factor_wad().unwrap_or(0) < hb.health_factor_wad().unwrap_or(0) {
-                        return Err(violation("deposit-repay-health", format!("{action}: health fell")));
+                        return Err(violation(
+                            "deposit-repay-health",
+                            format!("{action}: health fell"),
+                        ));
                     }
                 }
             }
@@ -631,15 +981,38 @@ impl World {
 
         if succeeded {
             match *action {
-                Action::Liquidate { liquidator, target, repay, collateral, receive_shares, .. } => {
-                    self.check_liquidation(action, before, after, &reserves_before, &reserves_after, (liquidator, target, repay, collateral, receive_shares))?;
+                Action::Liquidate {
+                    liquidator,
+                    target,
+                    repay,
+                    collateral,
+                    receive_shares,
+                    ..
+                } => {
+                    self.check_liquidation(
+                        action,
+                        before,
+                        after,
+                        &reserves_before,
+                        &reserves_after,
+                        (liquidator, target, repay, collateral, receive_shares),
+                    )?;
                 }
                 Action::RealizeBadDebt { target, .. } => {
                     self.count(1);
                     let totals = self.health(&reserves_before, &before.obligations[target]);
                     if let Some(totals) = totals {
-                        if totals.debt_value == 0 || totals.collateral_value > before.market.liquidation.bad_debt_collateral_dust_value {
-                            return Err(violation("realize-solvent", format!("{action}: realized with collateral {}", totals.collateral_value)));
+                        if totals.debt_value == 0
+                            || totals.collateral_value
+                                > before.market.liquidation.bad_debt_collateral_dust_value
+                        {
+                            return Err(violation(
+                                "realize-solvent",
+                                format!(
+                                    "{action}: realized with collateral {}",
+                                    totals.collateral_value
+                                ),
+                            ));
                         }
                     }
                 }
@@ -651,14 +1024,21 @@ impl World {
         // one unit of rounding per position (bad-debt realization and liquidating others are
         // the protocol working as designed, not gains from rounding).
         if let Some(signer) = action.signer() {
-            let liquidates_other = matches!(action, Action::Liquidate { target, .. } if !ATTACKERS.contains(target));
+            let liquidates_other =
+                matches!(action, Action::Liquidate { target, .. } if !ATTACKERS.contains(target));
             if ATTACKERS.contains(&signer) && !liquidates_other && !socialized_or_covered {
-                if let (Some(vb), Some(va)) = (self.attacker_value(before, &reserves_before), self.attacker_value(after, &reserves_after)) {
+                if let (Some(vb), Some(va)) = (
+                    self.attacker_value(before, &reserves_before),
+                    self.attacker_value(after, &reserves_after),
+                ) {
                     self.count(1);
                     let tolerance: u128 = (0..3).map(|asset| self.unit_value(asset, 4)).sum();
                     let gain = va - vb;
                     if gain > tolerance as i128 {
-                        return Err(violation("attacker-profit", format!("{action}: attacker gained {gain} (WAD USD)")));
+                        return Err(violation(
+                            "attacker-profit",
+                            format!("{action}: attacker gained {gain} (WAD USD)"),
+                        ));
                     }
                     if gain > 0 {
                         self.attacker_rounding_gain += gain;
@@ -682,50 +1062,86 @@ impl World {
         if liquidator == target {
             return Err(violation("self-liquidation", format!("{action}")));
         }
-        let Some(hb) = self.health(reserves_before, &before.obligations[target]) else { return Ok(()) };
+        let Some(hb) = self.health(reserves_before, &before.obligations[target]) else {
+            return Ok(());
+        };
         if !hb.is_liquidatable() {
-            return Err(violation("liquidated-healthy", format!("{action}: health {}", hb.health_factor_wad().unwrap_or(0))));
+            return Err(violation(
+                "liquidated-healthy",
+                format!("{action}: health {}", hb.health_factor_wad().unwrap_or(0)),
+            ));
         }
         let repaid = before.tokens[liquidator][repay] - after.tokens[liquidator][repay];
         if after.vaults[repay] - before.vaults[repay] != repaid {
-            return Err(violation("liquidation-tokens", format!("{action}: repay vault moved differently from the liquidator")));
+            return Err(violation(
+                "liquidation-tokens",
+                format!("{action}: repay vault moved differently from the liquidator"),
+            ));
         }
         let out = if receive_shares {
             let key = self.h.assets[collateral].keys.reserve;
-            let shares_before = before.obligations[liquidator].deposit(&key).map_or(0, |d| d.shares);
-            let shares_after = after.obligations[liquidator].deposit(&key).map_or(0, |d| d.shares);
-            reserves_after[collateral].tokens_for_shares(shares_after - shares_before).unwrap_or(0)
+            let shares_before = before.obligations[liquidator]
+                .deposit(&key)
+                .map_or(0, |d| d.shares);
+            let shares_after = after.obligations[liquidator]
+                .deposit(&key)
+                .map_or(0, |d| d.shares);
+            reserves_after[collateral]
+                .tokens_for_shares(shares_after - shares_before)
+                .unwrap_or(0)
         } else {
             let out = after.tokens[liquidator][collateral] - before.tokens[liquidator][collateral];
             if before.vaults[collateral] - after.vaults[collateral] != out {
-                return Err(violation("liquidation-tokens", format!("{action}: collateral vault moved differently from the liquidator")));
+                return Err(violation(
+                    "liquidation-tokens",
+                    format!("{action}: collateral vault moved differently from the liquidator"),
+                ));
             }
             out
         };
         let key = self.h.assets[collateral].keys.reserve;
-        let removed_shares = before.obligations[target].deposit(&key).map_or(0, |d| d.shares)
-            - after.obligations[target].deposit(&key).map_or(0, |d| d.shares);
-        let seized = reserves_before[collateral].tokens_for_shares(removed_shares).unwrap_or(0);
+        let removed_shares = before.obligations[target]
+            .deposit(&key)
+            .map_or(0, |d| d.shares)
+            - after.obligations[target]
+                .deposit(&key)
+                .map_or(0, |d| d.shares);
+        let seized = reserves_before[collateral]
+            .tokens_for_shares(removed_shares)
+            .unwrap_or(0);
         let price = |asset: usize| spot(&self.h.assets[asset].feed).expect("priced");
         let decimals = |asset: usize| self.h.assets[asset].spec.decimals;
-        let repaid_value = value_wad_floor(u128::from(repaid), decimals(repay), price(repay)).unwrap_or(0);
-        let out_value = value_wad_floor(u128::from(out), decimals(collateral), price(collateral)).unwrap_or(0);
-        let seized_value = value_wad_floor(u128::from(seized), decimals(collateral), price(collateral)).unwrap_or(0);
+        let repaid_value =
+            value_wad_floor(u128::from(repaid), decimals(repay), price(repay)).unwrap_or(0);
+        let out_value =
+            value_wad_floor(u128::from(out), decimals(collateral), price(collateral)).unwrap_or(0);
+        let seized_value =
+            value_wad_floor(u128::from(seized), decimals(collateral), price(collateral))
+                .unwrap_or(0);
         let unit_repay = self.unit_value(repay, 1);
         let unit_collateral = self.unit_value(collateral, 1);
         let config = &before.reserves[collateral].config;
         let max_bonus = u128::from(config.max_liquidation_bonus_bps);
         let bps = u128::from(BPS);
         let wrote_off = (0..3).any(|asset| {
-            after.reserves[asset].cumulative_socialized_wad + after.reserves[asset].cumulative_fund_covered_wad
-                > before.reserves[asset].cumulative_socialized_wad + before.reserves[asset].cumulative_fund_covered_wad
+            after.reserves[asset].cumulative_socialized_wad
+                + after.reserves[asset].cumulative_fund_covered_wad
+                > before.reserves[asset].cumulative_socialized_wad
+                    + before.reserves[asset].cumulative_fund_covered_wad
         });
         // repaid value ≤ seized value ≤ repaid value × (1 + bonus) + one unit.
         if seized_value + unit_repay + unit_collateral < repaid_value {
-            return Err(violation("liquidation-value", format!("{action}: seized {seized_value} < repaid {repaid_value}")));
+            return Err(violation(
+                "liquidation-value",
+                format!("{action}: seized {seized_value} < repaid {repaid_value}"),
+            ));
         }
-        if out_value * bps > (repaid_value + unit_repay) * (bps + max_bonus) + unit_collateral * bps {
-            return Err(violation("liquidation-bonus", format!("{action}: liquidator got {out_value} for {repaid_value}")));
+        if out_value * bps > (repaid_value + unit_repay) * (bps + max_bonus) + unit_collateral * bps
+        {
+            return Err(violation(
+                "liquidation-bonus",
+                format!("{action}: liquidator got {out_value} for {repaid_value}"),
+            ));
         }
         // The close factor, unless the dust rule took the whole position.
         let settings = before.market.liquidation.settings();
@@ -734,20 +1150,40 @@ impl World {
         let repay_key = self.h.assets[repay].keys.reserve;
         let closed = after.obligations[target].borrow(&repay_key).is_none();
         if repaid_value > cap + unit_repay && !closed {
-            return Err(violation("close-factor", format!("{action}: repaid {repaid_value} over the cap {cap}")));
+            return Err(violation(
+                "close-factor",
+                format!("{action}: repaid {repaid_value} over the cap {cap}"),
+            ));
         }
         // A position with a buffer ends healthier and creates no bad debt.
         let lt = u128::from(config.liquidation_threshold_bps);
         let buffer = health_before * bps * bps > WAD * lt * (bps + max_bonus);
         if buffer {
-            if wrote_off && hb.collateral_value > 10 * before.market.liquidation.bad_debt_collateral_dust_value.max(WAD) {
-                return Err(violation("buffer-bad-debt", format!("{action}: bad debt from a position with a buffer")));
+            if wrote_off
+                && hb.collateral_value
+                    > 10 * before
+                        .market
+                        .liquidation
+                        .bad_debt_collateral_dust_value
+                        .max(WAD)
+            {
+                return Err(violation(
+                    "buffer-bad-debt",
+                    format!("{action}: bad debt from a position with a buffer"),
+                ));
             }
             if let Some(ha) = self.health(reserves_after, &after.obligations[target]) {
-                if !wrote_off && ha.debt_value > 0 && ha.health_factor_wad().unwrap_or(0) < health_before {
+                if !wrote_off
+                    && ha.debt_value > 0
+                    && ha.health_factor_wad().unwrap_or(0) < health_before
+                {
                     return Err(violation(
                         "health-not-improved",
-                        format!("{action}: {} -> {}", health_before, ha.health_factor_wad().unwrap_or(0)),
+                        format!(
+                            "{action}: {} -> {}",
+                            health_before,
+                            ha.health_factor_wad().unwrap_or(0)
+                        ),
                     ));
                 }
             }
@@ -760,48 +1196,86 @@ impl World {
     /// all of it (solvency: the books must pay everyone once debt is back).
     pub async fn wind_down(&mut self) -> Check {
         let admin = self.h.admin.insecure_clone();
-        let unpause = self.h.update_market(&admin, MarketUpdate::SetPauseFlags { pause_flags: 0 }).await;
+        let unpause = self
+            .h
+            .update_market(&admin, MarketUpdate::SetPauseFlags { pause_flags: 0 })
+            .await;
         if let Err(error) = unpause {
-            return Err(violation("liveness", format!("admin unpause failed: {error:?}")));
+            return Err(violation(
+                "liveness",
+                format!("admin unpause failed: {error:?}"),
+            ));
         }
         for asset in 0..self.h.assets.len() {
-            if let Err(error) = self.h.update_reserve(&admin, asset, ReserveUpdate::PauseFlags(0)).await {
-                return Err(violation("liveness", format!("admin unpause failed: {error:?}")));
+            if let Err(error) = self
+                .h
+                .update_reserve(&admin, asset, ReserveUpdate::PauseFlags(0))
+                .await
+            {
+                return Err(violation(
+                    "liveness",
+                    format!("admin unpause failed: {error:?}"),
+                ));
             }
             let oracle = self.h.assets[asset].keys.oracle;
-            self.h.write_account(&oracle, &anchor_lang::system_program::ID, vec![0xde; 16]);
+            self.h
+                .write_account(&oracle, &anchor_lang::system_program::ID, vec![0xde; 16]);
         }
         for user in 0..self.users.len() {
+            self.fresh_blockhash().await;
             let snap = self.snapshot().await;
             let reserves = Self::projected(&snap);
             let borrows: Vec<_> = snap.obligations[user].active_borrows().copied().collect();
             for borrow in borrows {
                 let asset = self.reserve_index(&borrow.reserve);
-                let owed = reserves.as_ref().and_then(|r| r[asset].owed_tokens(borrow.scaled_debt).ok()).unwrap_or(1 << 60);
+                let owed = reserves
+                    .as_ref()
+                    .and_then(|r| r[asset].owed_tokens(borrow.scaled_debt).ok())
+                    .unwrap_or(1 << 60);
                 let account = self.users[user].tokens[asset];
-                self.h.mint_to(asset, &account, owed.saturating_add(10)).await;
+                self.h
+                    .mint_to(asset, &account, owed.saturating_add(10))
+                    .await;
                 let obligation = self.users[user].obligation;
                 self.count(1);
-                if let Err(error) = self.h.repay(&self.users[user], &obligation, asset, u64::MAX).await {
-                    return Err(violation("liveness-repay", format!("{} cannot repay {owed} {}: {error:?}", ACTORS[user], crate::actions::ASSET_NAMES[asset])));
+                if let Err(error) = self
+                    .h
+                    .repay(&self.users[user], &obligation, asset, u64::MAX)
+                    .await
+                {
+                    return Err(violation(
+                        "liveness-repay",
+                        format!(
+                            "{} cannot repay {owed} {}: {error:?}",
+                            ACTORS[user],
+                            crate::actions::ASSET_NAMES[asset]
+                        ),
+                    ));
                 }
             }
         }
         for asset in 0..self.h.assets.len() {
             self.count(1);
             if let Err(error) = self.h.collect_fees(asset).await {
-                return Err(violation("liveness-sweep", format!("collect_fees {asset}: {error:?}")));
+                return Err(violation(
+                    "liveness-sweep",
+                    format!("collect_fees {asset}: {error:?}"),
+                ));
             }
         }
         for user in 0..self.users.len() {
+            self.fresh_blockhash().await;
             let snap = self.snapshot().await;
             let deposits: Vec<_> = snap.obligations[user].active_deposits().copied().collect();
             for deposit in deposits {
                 let asset = self.reserve_index(&deposit.reserve);
-                let worth = snap.reserves[asset].tokens_for_shares(deposit.shares).unwrap_or(0);
+                let worth = snap.reserves[asset]
+                    .tokens_for_shares(deposit.shares)
+                    .unwrap_or(0);
                 self.count(1);
                 let result = self.h.withdraw(&self.users[user], asset, u64::MAX).await;
-                let fine = result.is_ok() || (worth == 0 && is_error(&result, BallastError::ZeroAmount));
+                let fine =
+                    result.is_ok() || (worth == 0 && is_error(&result, BallastError::ZeroAmount));
                 if !fine {
                     return Err(violation(
                         "liveness-withdraw",
@@ -823,16 +1297,39 @@ impl World {
 fn self_health(h: &Harness, reserves: &[Reserve], obligation: &Obligation) -> Option<HealthTotals> {
     let mut totals = HealthTotals::default();
     let index = |key: &Pubkey| h.assets.iter().position(|a| a.keys.reserve == *key);
-    for deposit in obligation.active_deposits().filter(|d| d.collateral_enabled) {
+    for deposit in obligation
+        .active_deposits()
+        .filter(|d| d.collateral_enabled)
+    {
         let i = index(&deposit.reserve)?;
         let tokens = reserves[i].tokens_for_shares(deposit.shares).ok()?;
-        let value = value_wad_floor(u128::from(tokens), reserves[i].decimals, spot(&h.assets[i].feed)?).ok()?;
-        totals.add_collateral(value, u64::from(reserves[i].config.ltv_bps), u64::from(reserves[i].config.liquidation_threshold_bps)).ok()?;
+        let value = value_wad_floor(
+            u128::from(tokens),
+            reserves[i].decimals,
+            spot(&h.assets[i].feed)?,
+        )
+        .ok()?;
+        totals
+            .add_collateral(
+                value,
+                u64::from(reserves[i].config.ltv_bps),
+                u64::from(reserves[i].config.liquidation_threshold_bps),
+            )
+            .ok()?;
     }
     for borrow in obligation.active_borrows() {
         let i = index(&borrow.reserve)?;
         let owed = reserves[i].owed_tokens(borrow.scaled_debt).ok()?;
-        totals.add_debt(value_wad_ceil(u128::from(owed), reserves[i].decimals, spot(&h.assets[i].feed)?).ok()?).ok()?;
+        totals
+            .add_debt(
+                value_wad_ceil(
+                    u128::from(owed),
+                    reserves[i].decimals,
+                    spot(&h.assets[i].feed)?,
+                )
+                .ok()?,
+            )
+            .ok()?;
     }
     Some(totals)
 }
@@ -842,7 +1339,11 @@ fn scale_price(price: i64, bps: u32) -> i64 {
 }
 
 /// Reserve configs within every bound of PROTOCOL.md §8 (the oracle config is kept).
-pub fn config_preset(reserve: &Reserve, preset: u8, current: &ballast::state::ReserveConfig) -> ballast::state::ReserveConfig {
+pub fn config_preset(
+    reserve: &Reserve,
+    preset: u8,
+    current: &ballast::state::ReserveConfig,
+) -> ballast::state::ReserveConfig {
     let mut config = *current;
     let _ = reserve;
     match preset {
@@ -851,7 +1352,12 @@ pub fn config_preset(reserve: &Reserve, preset: u8, current: &ballast::state::Re
             config.liquidation_threshold_bps = 8_000;
             config.min_liquidation_bonus_bps = 200;
             config.max_liquidation_bonus_bps = 1_000;
-            config.rate_model = ballast::state::RateModel { base_rate_bps: 100, optimal_utilization_bps: 8_000, slope1_bps: 400, slope2_bps: 7_500 };
+            config.rate_model = ballast::state::RateModel {
+                base_rate_bps: 100,
+                optimal_utilization_bps: 8_000,
+                slope1_bps: 400,
+                slope2_bps: 7_500,
+            };
             config.reserve_factor_bps = 1_000;
             config.insurance_factor_bps = 500;
             config.supply_cap = u64::MAX / 4;
@@ -864,10 +1370,20 @@ pub fn config_preset(reserve: &Reserve, preset: u8, current: &ballast::state::Re
             config.max_liquidation_bonus_bps = 1_500;
         }
         2 => {
-            config.rate_model = ballast::state::RateModel { base_rate_bps: 1_000, optimal_utilization_bps: 9_000, slope1_bps: 5_000, slope2_bps: 30_000 };
+            config.rate_model = ballast::state::RateModel {
+                base_rate_bps: 1_000,
+                optimal_utilization_bps: 9_000,
+                slope1_bps: 5_000,
+                slope2_bps: 30_000,
+            };
         }
         3 => {
-            config.rate_model = ballast::state::RateModel { base_rate_bps: 0, optimal_utilization_bps: 5_000, slope1_bps: 10_000, slope2_bps: 40_000 };
+            config.rate_model = ballast::state::RateModel {
+                base_rate_bps: 0,
+                optimal_utilization_bps: 5_000,
+                slope1_bps: 10_000,
+                slope2_bps: 40_000,
+            };
             config.reserve_factor_bps = 3_000;
             config.insurance_factor_bps = 2_000;
         }

@@ -15,11 +15,6 @@ pub const USDC_UNIT: u64 = 1_000_000;
 pub const BTC_UNIT: u64 = 100_000_000;
 pub const SOL_UNIT: u64 = 1_000_000_000;
 
-/// 1.0 in basis points of WAD, for health factors written as bps.
-pub const fn health_bps(bps: u128) -> u128 {
-    bps * (WAD / 10_000)
-}
-
 /// A liquidation in tokens with no slippage floor.
 pub fn args(max_repay: u64) -> LiquidateArgs {
     LiquidateArgs {
@@ -90,11 +85,12 @@ pub async fn health(h: &mut Harness, obligation: &Pubkey) -> u128 {
         .unwrap()
 }
 
-/// Tokens `obligation` owes to asset `index` (rounded up), 0 without a borrow.
+/// Tokens `obligation` owes to asset `index` now (interest projected, rounded up), 0 without
+/// a borrow.
 pub async fn debt_of(h: &mut Harness, obligation: &Pubkey, index: usize) -> u64 {
     let key = h.assets[index].keys.reserve;
     let state = h.obligation(obligation).await;
-    let reserve = h.reserve(index).await;
+    let reserve = h.reserve(index).await.projected(h.now).unwrap();
     state
         .borrow(&key)
         .map(|b| reserve.owed_tokens(b.scaled_debt).unwrap())

@@ -5,7 +5,7 @@ use super::token::transfer_out;
 use crate::errors::BallastError;
 use crate::events::Withdrawn;
 use crate::state::{Market, Obligation, Reserve, PAUSE_WITHDRAW};
-use crate::valuation::require_within_borrow_limit;
+use crate::valuation::require_within_borrow_limit_listed;
 
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
@@ -31,7 +31,8 @@ pub struct Withdraw<'info> {
     #[account(mut, constraint = destination.mint == mint.key() @ BallastError::WrongMint)]
     pub destination: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
-    // remaining_accounts: only when the obligation has debt, `[reserve, oracle]` per position.
+    // remaining_accounts: only when the obligation has debt, `[reserve, oracle]` per position
+    // of the obligation as it is before the withdrawal.
 }
 
 /// Withdraws `amount` tokens (`u64::MAX`: the whole deposit).
@@ -65,13 +66,19 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
         reserve.available_liquidity -= amount;
         (shares, amount)
     };
-    require!(tokens > 0, BallastError::ZeroAmount);
+    // "All" of a position worth less than one unit pays nothing: its shares are still burned
+    // (the dust stays with the other depositors) so that the slot can always be emptied.
+    require!(tokens > 0 || amount == u64::MAX, BallastError::ZeroAmount);
+    // The remaining accounts list the positions as the client read them: withdrawing a whole
+    // deposit closes its slot, but its reserve and oracle are still listed (and priced).
+    let listed = (*accounts.obligation).clone();
     accounts.obligation.remove_shares(&reserve_key, shares)?;
     if accounts.obligation.has_debt() {
         let live = [(reserve_key, &**reserve)];
-        let (valuation, _) = require_within_borrow_limit(
+        let (valuation, _) = require_within_borrow_limit_listed(
             &accounts.market.key(),
             &accounts.market,
+            &listed,
             &accounts.obligation,
             ctx.remaining_accounts,
             &live,

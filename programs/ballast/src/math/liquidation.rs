@@ -131,7 +131,8 @@ pub fn max_repay_value(
 }
 
 /// Sizes a liquidation: clips the request to the close factor and the position, applies the
-/// dust rule, converts at `1 + bonus`, and splits off the protocol fee.
+/// dust rule to the repaid debt and to the seized collateral, converts at `1 + bonus`, and
+/// splits off the protocol fee.
 pub fn size_liquidation(
     settings: &LiquidationSettings,
     request: &LiquidationRequest,
@@ -171,13 +172,26 @@ pub fn size_liquidation(
     let repay_value = value_wad_floor(u128::from(repay), debt.decimals, debt.price)?;
     let seize_value = mul_div_floor(repay_value, bonus_factor, u128::from(BPS))?;
     let mut seize = tokens_for_value_floor(seize_value, collateral.decimals, collateral.price)?;
-    let takes_all_collateral = seize >= u128::from(collateral.tokens);
+    let collateral_left = u128::from(collateral.tokens).saturating_sub(seize);
+    // The dust rule on the seized side: a partial seize may not leave the collateral position
+    // below the dust value either; it then takes the whole position at its fair price.
+    // A seize that repays the whole borrow closes the debt position, so leftover collateral
+    // is the owner's and may stay, however small.
+    let leaves_collateral_dust = collateral_left > 0
+        && repay < debt.tokens
+        && value_wad_floor(collateral_left, collateral.decimals, collateral.price)?
+            < settings.dust_value;
+    let takes_all_collateral = collateral_left == 0 || leaves_collateral_dust;
     if takes_all_collateral {
         seize = u128::from(collateral.tokens);
         let collateral_value = value_wad_floor(seize, collateral.decimals, collateral.price)?;
         let fair_repay_value = mul_div_ceil(collateral_value, u128::from(BPS), bonus_factor)?;
         let fair_repay = tokens_for_value_ceil(fair_repay_value, debt.decimals, debt.price)?;
-        repay = to_u64(fair_repay.min(u128::from(repay)))?;
+        repay = if leaves_collateral_dust {
+            extend_to_whole_collateral(settings, request, repay, fair_repay)?
+        } else {
+            to_u64(fair_repay.min(u128::from(repay)))?
+        };
     }
     if repay == 0 || seize == 0 {
         return Err(LiquidationError::NothingToRepay);
@@ -195,6 +209,30 @@ pub fn size_liquidation(
         bonus_bps,
         takes_all_collateral,
     })
+}
+
+/// The repayment for taking a whole collateral position that a partial seize would have left
+/// as dust: its fair price `fair_repay` (never more than the debt, nor less than `repay`), or
+/// the whole debt if what remained of it would be dust. It may exceed the close factor by less
+/// than the dust value; a `max_repay` below it is `WouldLeaveDust`.
+fn extend_to_whole_collateral(
+    settings: &LiquidationSettings,
+    request: &LiquidationRequest,
+    repay: u64,
+    fair_repay: u128,
+) -> Result<u64, LiquidationError> {
+    let debt = request.debt;
+    let mut extended = to_u64(fair_repay.min(u128::from(debt.tokens)))?.max(repay);
+    let debt_left = debt.tokens - extended;
+    if debt_left > 0
+        && value_wad_ceil(u128::from(debt_left), debt.decimals, debt.price)? < settings.dust_value
+    {
+        extended = debt.tokens;
+    }
+    if extended > request.max_repay {
+        return Err(LiquidationError::WouldLeaveDust);
+    }
+    Ok(extended)
 }
 
 /// How one written-off debt is paid for.
@@ -324,6 +362,34 @@ mod tests {
             size_liquidation(&SETTINGS, &r).unwrap().repay_tokens,
             50_500_000
         );
+    }
+
+    #[test]
+    fn a_seize_that_would_leave_collateral_dust_takes_the_whole_position_or_is_refused() {
+        // 153.5 of a second collateral, 200 of debt; the close factor (50 % of $294) allows 147:
+        // 147 × 1.04 = 152.88 would leave 0.62. The whole 153.5 goes for ⌈153.5 / 1.04⌉.
+        let mut r = request(WAD - 2 * WAD / 100, 200_000_000, 153_500_000);
+        r.total_debt_value = 294 * WAD;
+        let outcome = size_liquidation(&SETTINGS, &r).unwrap();
+        assert_eq!(outcome.seize_tokens, 153_500_000);
+        assert!(outcome.takes_all_collateral);
+        assert_eq!(outcome.repay_tokens, 147_596_154);
+        assert_eq!(outcome.bonus_bps, 400);
+        // A liquidator who allows only 147 cannot take the whole position: refused.
+        r.max_repay = 147_000_000;
+        assert_eq!(
+            size_liquidation(&SETTINGS, &r),
+            Err(LiquidationError::WouldLeaveDust)
+        );
+        // Leaving exactly the dust value is fine.
+        r.max_repay = u64::MAX;
+        r.collateral.tokens = 153_880_000;
+        let outcome = size_liquidation(&SETTINGS, &r).unwrap();
+        assert_eq!(
+            (outcome.repay_tokens, outcome.seize_tokens),
+            (147_000_000, 152_880_000)
+        );
+        assert!(!outcome.takes_all_collateral);
     }
 
     #[test]

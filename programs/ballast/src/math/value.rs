@@ -26,8 +26,11 @@ fn value(amount: u128, decimals: u8, price: Price, round_up: bool) -> MathResult
     let exponent = value_exponent(decimals, price);
     let mantissa = u128::from(price.mantissa);
     if exponent >= 0 {
-        let product =
-            U256::from(amount) * U256::from(mantissa) * U256::from(pow10(exponent.unsigned_abs())?);
+        // Checked: amount × mantissa × 10^e can exceed even 256 bits for a u128 amount.
+        let product = U256::from(amount)
+            .checked_mul(U256::from(mantissa))
+            .and_then(|p| p.checked_mul(U256::from(pow10(exponent.unsigned_abs()).ok()?)))
+            .ok_or(MathError::Overflow)?;
         return u128::try_from(product).map_err(|_| MathError::Overflow);
     }
     let divisor = pow10(exponent.unsigned_abs())?;
@@ -54,16 +57,20 @@ fn tokens(value_wad: u128, decimals: u8, price: Price, round_up: bool) -> MathRe
     }
     let exponent = value_exponent(decimals, price);
     let mantissa = u128::from(price.mantissa);
-    let (numerator_scale, denominator) = if exponent >= 0 {
-        (
-            1,
-            mantissa
-                .checked_mul(pow10(exponent.unsigned_abs())?)
-                .ok_or(MathError::Overflow)?,
-        )
-    } else {
-        (pow10(exponent.unsigned_abs())?, mantissa)
-    };
+    if exponent >= 0 {
+        // The value of one base unit may exceed u128 (the quotient is then 0 or 1): divide
+        // in 256 bits rather than report an overflow for a result that fits.
+        let unit_value = U256::from(mantissa) * U256::from(pow10(exponent.unsigned_abs())?);
+        let value = U256::from(value_wad);
+        let quotient = value / unit_value;
+        let rounded = if round_up && value % unit_value != U256::ZERO {
+            quotient + U256::ONE
+        } else {
+            quotient
+        };
+        return u128::try_from(rounded).map_err(|_| MathError::Overflow);
+    }
+    let (numerator_scale, denominator) = (pow10(exponent.unsigned_abs())?, mantissa);
     if round_up {
         mul_div_ceil(value_wad, numerator_scale, denominator)
     } else {
@@ -97,6 +104,29 @@ mod tests {
             tokens_for_value_floor(60_000 * WAD, 8, price),
             Ok(100_000_000)
         );
+    }
+
+    #[test]
+    fn extreme_inputs_are_errors_or_exact_never_panics() {
+        // Regression (math_props): a u128 amount at a large price overflowed the 256-bit product
+        // and panicked; it is now a clean overflow.
+        let price = Price {
+            mantissa: u64::MAX,
+            expo: 2,
+        };
+        assert_eq!(
+            value_wad_floor(u128::MAX, 0, price),
+            Err(MathError::Overflow)
+        );
+        // Regression (math_props): one base unit worth more than u128::MAX WAD made every
+        // conversion an overflow, although the answer (0, or 1 rounded up) fits.
+        let price = Price {
+            mantissa: 3_402_823_669_209_384_635,
+            expo: 2,
+        };
+        assert_eq!(tokens_for_value_floor(0, 0, price), Ok(0));
+        assert_eq!(tokens_for_value_floor(u128::MAX, 0, price), Ok(0));
+        assert_eq!(tokens_for_value_ceil(u128::MAX, 0, price), Ok(1));
     }
 
     #[test]

@@ -109,8 +109,9 @@ pub fn apply_policy(
     );
     require!(raw.price > 0, BallastError::OracleNonPositive);
     require!(raw.publish_time <= now, BallastError::OracleFuture);
+    // Saturating: an update dated near `i64::MIN` is stale, not an overflow.
     require!(
-        now - raw.publish_time <= i64::from(policy.max_age_secs),
+        now.saturating_sub(raw.publish_time) <= i64::from(policy.max_age_secs),
         BallastError::OracleStale
     );
     require!(

@@ -35,6 +35,9 @@ mod tests {
             ("Obligation", 8 + Obligation::INIT_SPACE),
         ];
         println!("{sizes:?}");
-        assert_eq!(sizes, [("Market", 352), ("Reserve", 561), ("Obligation", 495)]);
+        assert_eq!(
+            sizes,
+            [("Market", 352), ("Reserve", 561), ("Obligation", 495)]
+        );
     }
 }

@@ -1,0 +1,674 @@
+//! The reference liquidation keeper.
+//!
+//! One pass: load the market, its reserves and every obligation; value each with the program's
+//! own code under the liquidation price policy, interest projected to now; for each unhealthy
+//! one (worst first), re-read it, choose the repay/collateral pair that recovers the most, size
+//! it with the program's own sizing (close factor, bonus, dust rule) capped by the keeper's
+//! inventory, set the slippage floor from the prices used, simulate, send, and repeat until the
+//! obligation is healthy or cleared. An obligation left with debt and no collateral of value
+//! has its bad debt realized. Healthy obligations are never touched; an obligation that failed
+//! is skipped for a growing number of passes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Context as _;
+use ballast::errors::BallastError;
+use ballast::instructions::LiquidateArgs;
+use ballast::math::health::HealthTotals;
+use ballast::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
+use ballast::math::value::value_wad_floor;
+use ballast::math::BPS;
+use ballast::oracle::PricePolicyKind;
+use ballast::state::Obligation;
+use ballast::valuation::Valuation;
+use ballast_tests::client::{self, LiquidationAccounts, ReserveKeys};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::signature::Signer;
+
+use crate::chain::{ata, create_ata_idempotent, token_amount, Chain, ChainError};
+use crate::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
+
+/// How the keeper behaves.
+#[derive(Debug, Clone)]
+pub struct KeeperConfig {
+    pub market: Pubkey,
+    /// Plan and log, send nothing.
+    pub dry_run: bool,
+    /// Priority fee (micro-lamports per compute unit).
+    pub priority_fee_micro_lamports: u64,
+    /// Compute-unit limit requested per transaction.
+    pub compute_unit_limit: u32,
+    /// Tolerance below the expected collateral for `min_collateral_out` (interest and rounding
+    /// between the read and the execution).
+    pub slippage_bps: u64,
+    /// Most liquidations of one obligation per pass.
+    pub max_rounds: usize,
+    /// Show a progress bar while scanning.
+    pub progress: bool,
+}
+
+impl KeeperConfig {
+    /// Defaults for `market`.
+    pub fn new(market: Pubkey) -> KeeperConfig {
+        KeeperConfig {
+            market,
+            dry_run: false,
+            priority_fee_micro_lamports: 10_000,
+            compute_unit_limit: 400_000,
+            slippage_bps: 50,
+            max_rounds: 8,
+            progress: false,
+        }
+    }
+}
+
+/// What the keeper did to one obligation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// One liquidation transaction.
+    Liquidated {
+        obligation: String,
+        repay_reserve: String,
+        collateral_reserve: String,
+        repaid: u64,
+        seized: u64,
+        bonus_bps: u64,
+        as_shares: bool,
+        health_before: f64,
+        health_after: f64,
+        /// The liquidation took the last collateral and the program realized the bad debt.
+        bad_debt_realized: bool,
+    },
+    /// `realize_bad_debt` on an obligation with debt and no collateral of value.
+    BadDebtRealized { obligation: String, debt_usd: f64 },
+    /// Dry run: what would be sent.
+    WouldLiquidate {
+        obligation: String,
+        repay_reserve: String,
+        collateral_reserve: String,
+        max_repay: u64,
+        min_collateral_out: u64,
+        health: f64,
+    },
+    /// Dry run: bad debt that would be realized.
+    WouldRealizeBadDebt { obligation: String, debt_usd: f64 },
+    /// Unhealthy when scanned, healthy (or cleared) when re-read or simulated: left alone.
+    SkippedHealthy { obligation: String },
+    /// A failure; the obligation backs off.
+    Failed { obligation: String, error: String },
+}
+
+/// Figures of one pass.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PassSummary {
+    pub scanned: usize,
+    pub with_debt: usize,
+    pub unhealthy: usize,
+    /// Obligations with at least one liquidation sent.
+    pub liquidated: usize,
+    /// Liquidation transactions sent.
+    pub liquidations: usize,
+    /// Obligations whose bad debt was realized (by `realize_bad_debt` or by the liquidation
+    /// that took their last collateral).
+    pub bad_debt_realized: usize,
+    pub skipped_healthy: usize,
+    /// Obligations whose prices the liquidation policy rejects (stale, wide, …) right now.
+    pub unpriceable: usize,
+    pub failed: usize,
+    pub backed_off: usize,
+    pub elapsed_ms: u128,
+    pub actions: Vec<Action>,
+}
+
+/// An unhealthy obligation found by a scan.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub key: Pubkey,
+    pub health_wad: u128,
+}
+
+/// A sized liquidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiquidationPlan {
+    pub repay_reserve: Pubkey,
+    pub collateral_reserve: Pubkey,
+    pub max_repay: u64,
+    pub min_collateral_out: u64,
+    pub receive_shares: bool,
+    pub expected_repay: u64,
+    pub expected_collateral_out: u64,
+    pub bonus_bps: u64,
+    pub health_wad: u128,
+}
+
+/// Chooses the liquidation of `obligation` that repays the most debt value, sized exactly as
+/// the program sizes it. `inventory` maps mints to the tokens the liquidator can pay (`None`:
+/// unlimited, for dry runs).
+pub fn plan_liquidation(
+    view: &MarketView,
+    valuation: &Valuation,
+    totals: &HealthTotals,
+    obligation: &Obligation,
+    inventory: Option<&BTreeMap<Pubkey, u64>>,
+    slippage_bps: u64,
+) -> Option<LiquidationPlan> {
+    let health_wad = totals.health_factor_wad().ok()?;
+    let settings = view.market.liquidation.settings();
+    let mut best: Option<(u128, LiquidationPlan)> = None;
+    for borrow in obligation.active_borrows() {
+        let debt = valuation.get(&borrow.reserve).ok()?;
+        let debt_price = debt.price?;
+        let max_repay = match inventory {
+            Some(inventory) => *inventory.get(&debt.reserve.mint).unwrap_or(&0),
+            None => u64::MAX,
+        };
+        if max_repay == 0 {
+            continue;
+        }
+        let debt_tokens = debt.reserve.owed_tokens(borrow.scaled_debt).ok()?;
+        for deposit in obligation
+            .active_deposits()
+            .filter(|d| d.collateral_enabled && d.reserve != borrow.reserve)
+        {
+            let collateral = valuation.get(&deposit.reserve).ok()?;
+            let collateral_price = collateral.price?;
+            let config = &collateral.reserve.config;
+            let request = LiquidationRequest {
+                health_wad,
+                total_debt_value: totals.debt_value,
+                debt: PositionQuote {
+                    tokens: debt_tokens,
+                    decimals: debt.reserve.decimals,
+                    price: debt_price.debt,
+                },
+                collateral: PositionQuote {
+                    tokens: collateral.reserve.tokens_for_shares(deposit.shares).ok()?,
+                    decimals: collateral.reserve.decimals,
+                    price: collateral_price.collateral,
+                },
+                collateral_liquidation_threshold_bps: u64::from(config.liquidation_threshold_bps),
+                min_bonus_bps: u64::from(config.min_liquidation_bonus_bps),
+                max_bonus_bps: u64::from(config.max_liquidation_bonus_bps),
+                protocol_fee_bps: u64::from(config.protocol_liquidation_fee_bps),
+                max_repay,
+            };
+            let Ok(outcome) = size_liquidation(&settings, &request) else {
+                continue;
+            };
+            let recovered = value_wad_floor(
+                u128::from(outcome.repay_tokens),
+                debt.reserve.decimals,
+                debt_price.debt,
+            )
+            .ok()?;
+            let out = outcome.seize_tokens - outcome.fee_tokens;
+            let plan = LiquidationPlan {
+                repay_reserve: borrow.reserve,
+                collateral_reserve: deposit.reserve,
+                max_repay,
+                min_collateral_out: u64::try_from(
+                    u128::from(out) * u128::from(BPS.saturating_sub(slippage_bps))
+                        / u128::from(BPS),
+                )
+                .ok()?,
+                receive_shares: collateral.reserve.available_liquidity < out,
+                expected_repay: outcome.repay_tokens,
+                expected_collateral_out: out,
+                bonus_bps: outcome.bonus_bps,
+                health_wad,
+            };
+            if best.as_ref().is_none_or(|(score, _)| recovered > *score) {
+                best = Some((recovered, plan));
+            }
+        }
+    }
+    best.map(|(_, plan)| plan)
+}
+
+/// Σ (covered + socialized) bad debt of `reserves`, as stored in the view.
+fn written_off(view: &MarketView, reserves: &[Pubkey]) -> u128 {
+    reserves
+        .iter()
+        .filter_map(|key| view.reserves.get(key))
+        .map(|e| e.reserve.cumulative_fund_covered_wad + e.reserve.cumulative_socialized_wad)
+        .sum()
+}
+
+fn health_f64(health_wad: u128) -> f64 {
+    if health_wad == u128::MAX {
+        f64::INFINITY
+    } else {
+        health_wad as f64 / ballast::math::WAD as f64
+    }
+}
+
+struct Backoff {
+    failures: u32,
+    until_pass: u64,
+}
+
+/// The keeper: configuration and per-obligation backoff across passes.
+pub struct Keeper {
+    pub config: KeeperConfig,
+    backoff: HashMap<Pubkey, Backoff>,
+    pass: u64,
+}
+
+impl Keeper {
+    pub fn new(config: KeeperConfig) -> Keeper {
+        Keeper {
+            config,
+            backoff: HashMap::new(),
+            pass: 0,
+        }
+    }
+
+    /// Loads everything and returns the unhealthy obligations, worst first.
+    pub async fn scan<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        summary: &mut PassSummary,
+    ) -> anyhow::Result<(MarketView, Vec<Candidate>)> {
+        let view = MarketView::load(chain, &self.config.market).await?;
+        let accounts = chain
+            .program_accounts(OBLIGATION_LEN, &self.config.market)
+            .await?;
+        let bar = if self.config.progress {
+            let bar = ProgressBar::new(accounts.len() as u64);
+            bar.set_style(
+                ProgressStyle::with_template("scanning {bar:30} {pos}/{len} obligations")
+                    .expect("template"),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let mut candidates = vec![];
+        for (key, account) in accounts {
+            bar.inc(1);
+            summary.scanned += 1;
+            let Ok(obligation) = decode::<Obligation>(&account) else {
+                continue;
+            };
+            if !obligation.has_debt() {
+                continue;
+            }
+            summary.with_debt += 1;
+            match view.valuate(&obligation, PricePolicyKind::Liquidation) {
+                Ok((_, totals)) if totals.is_liquidatable() => {
+                    summary.unhealthy += 1;
+                    if self
+                        .backoff
+                        .get(&key)
+                        .is_some_and(|b| b.until_pass > self.pass)
+                    {
+                        summary.backed_off += 1;
+                        continue;
+                    }
+                    candidates.push(Candidate {
+                        key,
+                        health_wad: totals.health_factor_wad().unwrap_or(0),
+                    });
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    summary.unpriceable += 1;
+                    tracing::debug!(obligation = %key, "cannot be priced: {error}");
+                }
+            }
+        }
+        bar.finish_and_clear();
+        candidates.sort_by_key(|c| (c.health_wad, c.key));
+        Ok((view, candidates))
+    }
+
+    /// One pass: scan, then act on every unhealthy obligation.
+    pub async fn pass<C: Chain>(&mut self, chain: &mut C) -> anyhow::Result<PassSummary> {
+        let started = Instant::now();
+        self.pass += 1;
+        let mut summary = PassSummary::default();
+        let (mut view, candidates) = self.scan(chain, &mut summary).await?;
+        self.execute(chain, &mut view, &candidates, &mut summary)
+            .await?;
+        summary.elapsed_ms = started.elapsed().as_millis();
+        tracing::info!(
+            scanned = summary.scanned,
+            unhealthy = summary.unhealthy,
+            liquidated = summary.liquidated,
+            liquidations = summary.liquidations,
+            bad_debt_realized = summary.bad_debt_realized,
+            unpriceable = summary.unpriceable,
+            failed = summary.failed,
+            ms = summary.elapsed_ms as u64,
+            "pass done"
+        );
+        Ok(summary)
+    }
+
+    /// Acts on `candidates` (re-reading each before acting).
+    pub async fn execute<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        view: &mut MarketView,
+        candidates: &[Candidate],
+        summary: &mut PassSummary,
+    ) -> anyhow::Result<()> {
+        for candidate in candidates {
+            match self
+                .work_obligation(chain, view, candidate.key, summary)
+                .await
+            {
+                Ok(()) => {
+                    self.backoff.remove(&candidate.key);
+                }
+                Err(error) => {
+                    summary.failed += 1;
+                    let message = format!("{error:#}");
+                    tracing::warn!(obligation = %candidate.key, "failed: {message}");
+                    summary.actions.push(Action::Failed {
+                        obligation: candidate.key.to_string(),
+                        error: message,
+                    });
+                    let entry = self.backoff.entry(candidate.key).or_insert(Backoff {
+                        failures: 0,
+                        until_pass: 0,
+                    });
+                    entry.failures += 1;
+                    entry.until_pass = self.pass + (1u64 << entry.failures.min(6));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn inventory<C: Chain>(
+        &self,
+        chain: &mut C,
+        view: &MarketView,
+    ) -> anyhow::Result<BTreeMap<Pubkey, u64>> {
+        let owner = chain.wallet().pubkey();
+        let mints: Vec<(Pubkey, Pubkey)> = view
+            .reserves
+            .values()
+            .map(|e| {
+                (
+                    e.reserve.mint,
+                    ata(&owner, &e.reserve.mint, &e.reserve.token_program),
+                )
+            })
+            .collect();
+        let accounts = chain
+            .accounts(&mints.iter().map(|(_, a)| *a).collect::<Vec<_>>())
+            .await?;
+        Ok(mints
+            .iter()
+            .zip(accounts)
+            .map(|((mint, _), account)| (*mint, token_amount(account.as_ref())))
+            .collect())
+    }
+
+    fn compute_budget(&self) -> Vec<Instruction> {
+        vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
+            ComputeBudgetInstruction::set_compute_unit_price(
+                self.config.priority_fee_micro_lamports,
+            ),
+        ]
+    }
+
+    async fn work_obligation<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        view: &mut MarketView,
+        key: Pubkey,
+        summary: &mut PassSummary,
+    ) -> anyhow::Result<()> {
+        let keeper = chain.wallet().insecure_clone();
+        let mut liquidated_once = false;
+        for round in 0..self.config.max_rounds {
+            // Re-read: the obligation, its reserves, the oracles and the clock.
+            let Some(account) = chain.account(&key).await? else {
+                return Ok(());
+            };
+            let obligation: Obligation = decode(&account)?;
+            view.refresh_reserves(chain, &obligation.position_reserves())
+                .await?;
+            let (valuation, totals) = view
+                .valuate(&obligation, PricePolicyKind::Liquidation)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !obligation.has_debt() || !totals.is_liquidatable() {
+                if round == 0 {
+                    summary.skipped_healthy += 1;
+                    summary.actions.push(Action::SkippedHealthy {
+                        obligation: key.to_string(),
+                    });
+                }
+                return Ok(());
+            }
+            let remaining = view.remaining_accounts(&obligation, true);
+            if view.is_insolvent(&obligation, &totals) {
+                let debt_usd = totals.debt_value as f64 / ballast::math::WAD as f64;
+                if self.config.dry_run {
+                    summary.actions.push(Action::WouldRealizeBadDebt {
+                        obligation: key.to_string(),
+                        debt_usd,
+                    });
+                    return Ok(());
+                }
+                let mut instructions = self.compute_budget();
+                instructions.push(client::realize_bad_debt(
+                    &keeper.pubkey(),
+                    &view.key,
+                    &key,
+                    remaining,
+                ));
+                chain
+                    .simulate(&instructions, &[&keeper])
+                    .await
+                    .context("simulating realize_bad_debt")?;
+                chain
+                    .send(&instructions, &[&keeper])
+                    .await
+                    .context("realize_bad_debt")?;
+                tracing::info!(obligation = %key, debt_usd, "bad debt realized");
+                summary.bad_debt_realized += 1;
+                summary.actions.push(Action::BadDebtRealized {
+                    obligation: key.to_string(),
+                    debt_usd,
+                });
+                return Ok(());
+            }
+            anyhow::ensure!(
+                obligation.owner != keeper.pubkey(),
+                "the keeper's own obligation"
+            );
+            let inventory = if self.config.dry_run {
+                None
+            } else {
+                Some(self.inventory(chain, view).await?)
+            };
+            let plan = plan_liquidation(
+                view,
+                &valuation,
+                &totals,
+                &obligation,
+                inventory.as_ref(),
+                self.config.slippage_bps,
+            )
+            .context("no liquidation fits the keeper's inventory")?;
+            if self.config.dry_run {
+                summary.actions.push(Action::WouldLiquidate {
+                    obligation: key.to_string(),
+                    repay_reserve: plan.repay_reserve.to_string(),
+                    collateral_reserve: plan.collateral_reserve.to_string(),
+                    max_repay: plan.expected_repay,
+                    min_collateral_out: plan.min_collateral_out,
+                    health: health_f64(plan.health_wad),
+                });
+                return Ok(());
+            }
+            let instructions = self
+                .liquidation_instructions(chain, view, key, &plan, remaining)
+                .await?;
+            match chain.simulate(&instructions, &[&keeper]).await {
+                Err(error) if error.is(BallastError::ObligationHealthy) => {
+                    summary.skipped_healthy += 1;
+                    summary.actions.push(Action::SkippedHealthy {
+                        obligation: key.to_string(),
+                    });
+                    return Ok(());
+                }
+                Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),
+                Ok(()) => {}
+            }
+            chain
+                .send(&instructions, &[&keeper])
+                .await
+                .context("liquidate")?;
+            summary.liquidations += 1;
+            if !liquidated_once {
+                summary.liquidated += 1;
+                liquidated_once = true;
+            }
+            // The outcome, read back. Bad debt was realized in the same instruction when the
+            // write-off totals of the obligation's reserves moved.
+            let Some(account) = chain.account(&key).await? else {
+                return Ok(());
+            };
+            let after: Obligation = decode(&account)?;
+            let reserves = obligation.position_reserves();
+            let written_off_before = written_off(view, &reserves);
+            view.refresh_reserves(chain, &reserves).await?;
+            let bad_debt_realized = written_off(view, &reserves) != written_off_before;
+            let health_after = view
+                .valuate(&after, PricePolicyKind::Liquidation)
+                .ok()
+                .and_then(|(_, t)| t.health_factor_wad().ok())
+                .unwrap_or(u128::MAX);
+            if bad_debt_realized {
+                summary.bad_debt_realized += 1;
+            }
+            tracing::info!(
+                obligation = %key,
+                repay_reserve = %plan.repay_reserve,
+                collateral_reserve = %plan.collateral_reserve,
+                repaid = plan.expected_repay,
+                seized = plan.expected_collateral_out,
+                health_before = health_f64(plan.health_wad),
+                health_after = health_f64(health_after),
+                "liquidated"
+            );
+            summary.actions.push(Action::Liquidated {
+                obligation: key.to_string(),
+                repay_reserve: plan.repay_reserve.to_string(),
+                collateral_reserve: plan.collateral_reserve.to_string(),
+                repaid: plan.expected_repay,
+                seized: plan.expected_collateral_out,
+                bonus_bps: plan.bonus_bps,
+                as_shares: plan.receive_shares,
+                health_before: health_f64(plan.health_wad),
+                health_after: health_f64(health_after),
+                bad_debt_realized,
+            });
+            if bad_debt_realized {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    async fn liquidation_instructions<C: Chain>(
+        &self,
+        chain: &mut C,
+        view: &MarketView,
+        obligation: Pubkey,
+        plan: &LiquidationPlan,
+        remaining: Vec<anchor_lang::prelude::AccountMeta>,
+    ) -> anyhow::Result<Vec<Instruction>> {
+        let keeper = chain.wallet().pubkey();
+        let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
+            let entry = view
+                .reserves
+                .get(reserve)
+                .with_context(|| format!("unknown reserve {reserve}"))?;
+            Ok(ReserveKeys {
+                reserve: *reserve,
+                mint: entry.reserve.mint,
+                liquidity_vault: entry.reserve.liquidity_vault,
+                fund_vault: entry.reserve.fund_vault,
+                token_program: entry.reserve.token_program,
+                oracle: oracle_of(&entry.reserve),
+            })
+        };
+        let repay = keys(&plan.repay_reserve)?;
+        let collateral = keys(&plan.collateral_reserve)?;
+        let mut instructions = self.compute_budget();
+        instructions.push(create_ata_idempotent(
+            &keeper,
+            &keeper,
+            &collateral.mint,
+            &collateral.token_program,
+        ));
+        let liquidator_obligation = client::obligation_address(&view.key, &keeper, 0);
+        if plan.receive_shares && chain.account(&liquidator_obligation).await?.is_none() {
+            instructions.push(client::init_obligation(&keeper, &view.key, 0));
+        }
+        instructions.push(client::liquidate(
+            &LiquidationAccounts {
+                liquidator: keeper,
+                market: view.key,
+                obligation,
+                repay_source: ata(&keeper, &repay.mint, &repay.token_program),
+                collateral_destination: Some(ata(
+                    &keeper,
+                    &collateral.mint,
+                    &collateral.token_program,
+                )),
+                liquidator_obligation: plan.receive_shares.then_some(liquidator_obligation),
+            },
+            &repay,
+            &collateral,
+            LiquidateArgs {
+                max_repay: plan.max_repay,
+                min_collateral_out: plan.min_collateral_out,
+                receive_shares: plan.receive_shares,
+            },
+            remaining,
+        ));
+        Ok(instructions)
+    }
+}
+
+/// Runs passes until stopped (`once`: one pass). A failed pass (RPC down, …) is logged and
+/// retried at the next interval.
+pub async fn run<C: Chain>(
+    chain: &mut C,
+    config: KeeperConfig,
+    once: bool,
+    interval: Duration,
+) -> anyhow::Result<PassSummary> {
+    let mut keeper = Keeper::new(config);
+    loop {
+        match keeper.pass(chain).await {
+            Ok(summary) if once => return Ok(summary),
+            Ok(_) => {}
+            Err(error) if once => return Err(error),
+            Err(error) => tracing::warn!("pass failed, retrying: {error:#}"),
+        }
+        keeper.config.progress = false;
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// Whether a failure is the chain being unreachable rather than the transaction failing.
+pub fn is_transport(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<ChainError>()
+        .is_some_and(|e| matches!(e, ChainError::Transport(_)))
+}

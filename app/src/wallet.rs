@@ -1,0 +1,566 @@
+//! Wallet commands: market and reserve read-outs, obligations, deposit / withdraw / borrow /
+//! repay, and the health read-out. Each returns a serializable report (for `--output json`)
+//! with a human rendering; the transactions are built with the shared client builders.
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::Context as _;
+use ballast::math::interest::{borrow_rate_wad_ceil, utilization_wad_floor};
+use ballast::math::{BPS, VIRTUAL_SHARES, WAD};
+use ballast::oracle::PricePolicyKind;
+use ballast::state::{Obligation, Reserve, RESERVE_FROZEN};
+use ballast_tests::client::{self, ReserveKeys};
+use serde::Serialize;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+
+use crate::chain::{ata, create_ata_idempotent, Chain};
+use crate::format::{amount, amount_short, table, usd, wad_percent, wad_ratio};
+use crate::view::{decode, liquidation_prices, oracle_of, price_f64, MarketView};
+
+/// `withdraw` / `repay` amount meaning "all of it" (the program's own convention).
+pub const ALL: u64 = u64::MAX;
+
+/// The addresses of a reserve, from its stored state.
+pub fn reserve_keys(key: &Pubkey, reserve: &Reserve) -> ReserveKeys {
+    ReserveKeys {
+        reserve: *key,
+        mint: reserve.mint,
+        liquidity_vault: reserve.liquidity_vault,
+        fund_vault: reserve.fund_vault,
+        token_program: reserve.token_program,
+        oracle: oracle_of(reserve),
+    }
+}
+
+/// A symbol for `mint`: from the shipped market files, else a short address.
+pub fn symbol(mint: &Pubkey) -> String {
+    crate::migrate::known_symbols()
+        .get(mint)
+        .cloned()
+        .unwrap_or_else(|| crate::format::short(mint))
+}
+
+/// Finds the reserve for `asset`: a symbol from the shipped market files or a mint address.
+pub fn find_reserve(view: &MarketView, asset: &str) -> anyhow::Result<(Pubkey, Reserve)> {
+    let by_symbol = crate::migrate::known_symbols()
+        .into_iter()
+        .filter(|(_, s)| s.eq_ignore_ascii_case(asset))
+        .find_map(|(mint, _)| view.reserve_by_mint(&mint));
+    let entry = match by_symbol {
+        Some(entry) => Some(entry),
+        None => asset.parse::<Pubkey>().ok().and_then(|key| {
+            view.reserve_by_mint(&key)
+                .or_else(|| view.reserves.get(&key))
+        }),
+    };
+    let entry = entry.with_context(|| format!("no reserve for {asset:?} in this market"))?;
+    Ok((entry.key, entry.reserve.clone()))
+}
+
+/// Reads an obligation.
+pub async fn read_obligation<C: Chain>(chain: &mut C, key: &Pubkey) -> anyhow::Result<Obligation> {
+    let account = chain.account(key).await?.with_context(|| {
+        format!("no obligation at {key} (create it with `ballast obligation create`)")
+    })?;
+    decode(&account)
+}
+
+/// Opens obligation `index` for `owner`.
+pub async fn create_obligation<C: Chain>(
+    chain: &mut C,
+    market: &Pubkey,
+    owner: &Keypair,
+    index: u8,
+) -> anyhow::Result<Pubkey> {
+    chain
+        .send(
+            &[client::init_obligation(&owner.pubkey(), market, index)],
+            &[owner],
+        )
+        .await?;
+    Ok(client::obligation_address(market, &owner.pubkey(), index))
+}
+
+/// Deposits `amount` base units from `owner`'s associated token account.
+pub async fn deposit<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    amount: u64,
+) -> anyhow::Result<Signature> {
+    let keys = keys_of(view, reserve)?;
+    let source = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
+    let ix = client::deposit(
+        &owner.pubkey(),
+        &view.key,
+        &keys,
+        obligation,
+        &source,
+        amount,
+    );
+    Ok(chain.send(&[ix], &[owner]).await?)
+}
+
+/// Withdraws `amount` base units (`ALL`: the whole deposit) to `owner`'s token account.
+pub async fn withdraw<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    amount: u64,
+) -> anyhow::Result<Signature> {
+    let keys = keys_of(view, reserve)?;
+    let state = read_obligation(chain, obligation).await?;
+    let remaining = if state.has_debt() {
+        view.remaining_accounts(&state, false)
+    } else {
+        vec![]
+    };
+    let destination = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
+    let instructions = [
+        create_ata_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &keys.mint,
+            &keys.token_program,
+        ),
+        client::withdraw(
+            &owner.pubkey(),
+            &view.key,
+            &keys,
+            obligation,
+            &destination,
+            amount,
+            remaining,
+        ),
+    ];
+    Ok(chain.send(&instructions, &[owner]).await?)
+}
+
+/// Borrows `amount` base units to `owner`'s token account.
+pub async fn borrow<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    amount: u64,
+) -> anyhow::Result<Signature> {
+    let keys = keys_of(view, reserve)?;
+    let state = read_obligation(chain, obligation).await?;
+    let after = client::after_borrow(&state, reserve);
+    let destination = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
+    let instructions = [
+        create_ata_idempotent(
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &keys.mint,
+            &keys.token_program,
+        ),
+        client::borrow(
+            &owner.pubkey(),
+            &view.key,
+            &keys,
+            obligation,
+            &destination,
+            amount,
+            view.remaining_accounts(&after, false),
+        ),
+    ];
+    Ok(chain.send(&instructions, &[owner]).await?)
+}
+
+/// `payer` repays `amount` base units (`ALL`: exactly the debt) of `obligation`'s borrow.
+pub async fn repay<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    payer: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    amount: u64,
+) -> anyhow::Result<Signature> {
+    let keys = keys_of(view, reserve)?;
+    let source = ata(&payer.pubkey(), &keys.mint, &keys.token_program);
+    let ix = client::repay(
+        &payer.pubkey(),
+        &view.key,
+        &keys,
+        obligation,
+        &source,
+        amount,
+    );
+    Ok(chain.send(&[ix], &[payer]).await?)
+}
+
+fn keys_of(view: &MarketView, reserve: &Pubkey) -> anyhow::Result<ReserveKeys> {
+    let entry = view
+        .reserves
+        .get(reserve)
+        .with_context(|| format!("unknown reserve {reserve}"))?;
+    Ok(reserve_keys(reserve, &entry.reserve))
+}
+
+// ----- read-outs ---------------------------------------------------------------------------
+
+/// One reserve's figures, interest projected to now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReserveRow {
+    pub symbol: String,
+    pub reserve: String,
+    pub mint: String,
+    pub decimals: u8,
+    pub status: &'static str,
+    /// Depositors' assets (tokens).
+    pub deposits: String,
+    /// Borrowed (tokens).
+    pub borrows: String,
+    pub available: String,
+    pub utilization: String,
+    pub borrow_apr: String,
+    pub supply_apr: String,
+    pub supply_cap: String,
+    pub borrow_cap: String,
+    /// Fund balance (tokens), pending insurance included.
+    pub fund: String,
+    pub fund_covered: String,
+    pub socialized: String,
+    /// Value of the shares one token bought at listing (1.000000 at listing).
+    pub share_value: String,
+    pub ltv: String,
+    pub liquidation_threshold: String,
+    #[serde(skip)]
+    pub raw: RawReserveFigures,
+}
+
+/// The same figures unrounded, for the demo's reconciliation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawReserveFigures {
+    pub deposits: u128,
+    pub borrows: u128,
+    pub fund: u128,
+    pub covered: u128,
+    pub socialized: u128,
+    pub share_value_wad: u128,
+}
+
+/// The reserve's current figures.
+pub fn reserve_row(key: &Pubkey, stored: &Reserve, now: i64) -> anyhow::Result<ReserveRow> {
+    let reserve = stored.projected(now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let err = |e: anchor_lang::error::Error| anyhow::anyhow!("{e}");
+    let d = reserve.decimals;
+    let debt_wad = reserve.debt_wad().map_err(err)?;
+    let available_wad = u128::from(reserve.available_liquidity) * WAD;
+    let utilization = utilization_wad_floor(available_wad, debt_wad).unwrap_or(0);
+    let rate = borrow_rate_wad_ceil(&reserve.config.rate_model.curve(), utilization).unwrap_or(0);
+    let kept = u128::from(BPS)
+        - u128::from(reserve.config.reserve_factor_bps)
+        - u128::from(reserve.config.insurance_factor_bps);
+    let supply_rate = rate * utilization / WAD * kept / u128::from(BPS);
+    let assets = reserve.supply_assets_wad().map_err(err)? / WAD;
+    let fund = u128::from(reserve.fund_balance) + reserve.pending_insurance_wad / WAD;
+    let share_value_wad = reserve.share_value_wad().map_err(err)? * VIRTUAL_SHARES;
+    let raw = RawReserveFigures {
+        deposits: assets,
+        borrows: debt_wad / WAD,
+        fund,
+        covered: reserve.cumulative_fund_covered_wad / WAD,
+        socialized: reserve.cumulative_socialized_wad / WAD,
+        share_value_wad,
+    };
+    Ok(ReserveRow {
+        symbol: symbol(&reserve.mint),
+        reserve: key.to_string(),
+        mint: reserve.mint.to_string(),
+        decimals: d,
+        status: if reserve.status == RESERVE_FROZEN {
+            "frozen"
+        } else {
+            "active"
+        },
+        deposits: amount_short(assets, d),
+        borrows: amount_short(debt_wad / WAD, d),
+        available: amount_short(u128::from(reserve.available_liquidity), d),
+        utilization: wad_percent(utilization),
+        borrow_apr: wad_percent(rate),
+        supply_apr: wad_percent(supply_rate),
+        supply_cap: amount_short(u128::from(reserve.config.supply_cap), d),
+        borrow_cap: amount_short(u128::from(reserve.config.borrow_cap), d),
+        fund: amount_short(fund, d),
+        fund_covered: amount_short(raw.covered, d),
+        socialized: amount_short(raw.socialized, d),
+        share_value: format!("{:.6}", share_value_wad as f64 / WAD as f64),
+        ltv: crate::format::bps(u64::from(reserve.config.ltv_bps)),
+        liquidation_threshold: crate::format::bps(u64::from(
+            reserve.config.liquidation_threshold_bps,
+        )),
+        raw,
+    })
+}
+
+/// `ballast reserve list`.
+pub fn reserve_list(view: &MarketView) -> anyhow::Result<Vec<ReserveRow>> {
+    let mut rows = view
+        .reserves
+        .values()
+        .map(|e| reserve_row(&e.key, &e.reserve, view.now))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    rows.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    Ok(rows)
+}
+
+/// The human table of `reserve list`.
+pub fn reserve_table(rows: &[ReserveRow]) -> String {
+    table(
+        &[
+            "asset",
+            "deposits",
+            "borrows",
+            "util",
+            "borrow APR",
+            "supply APR",
+            "supply cap",
+            "borrow cap",
+            "fund",
+            "covered",
+            "socialized",
+            "share value",
+        ],
+        &rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.symbol.clone(),
+                    r.deposits.clone(),
+                    r.borrows.clone(),
+                    r.utilization.clone(),
+                    r.borrow_apr.clone(),
+                    r.supply_apr.clone(),
+                    r.supply_cap.clone(),
+                    r.borrow_cap.clone(),
+                    r.fund.clone(),
+                    r.fund_covered.clone(),
+                    r.socialized.clone(),
+                    r.share_value.clone(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `ballast market show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarketReport {
+    pub market: String,
+    pub admin: String,
+    pub pending_admin: Option<String>,
+    pub risk_authority: String,
+    pub fee_receiver: String,
+    pub pyth_program: String,
+    pub pyth_receiver_program: String,
+    pub pause_flags: u8,
+    pub close_factor: String,
+    pub full_liquidation_below_health: String,
+    pub full_liquidation_debt_usd: String,
+    pub dust_usd: String,
+    pub bad_debt_collateral_dust_usd: String,
+    pub reserves: Vec<String>,
+}
+
+pub fn market_report(view: &MarketView) -> MarketReport {
+    let m = &view.market;
+    let l = &m.liquidation;
+    MarketReport {
+        market: view.key.to_string(),
+        admin: m.admin.to_string(),
+        pending_admin: (m.pending_admin != Pubkey::default()).then(|| m.pending_admin.to_string()),
+        risk_authority: m.risk_authority.to_string(),
+        fee_receiver: m.fee_receiver.to_string(),
+        pyth_program: m.pyth_program.to_string(),
+        pyth_receiver_program: m.pyth_receiver_program.to_string(),
+        pause_flags: m.pause_flags,
+        close_factor: crate::format::bps(u64::from(l.close_factor_bps)),
+        full_liquidation_below_health: crate::format::bps(u64::from(l.full_liquidation_health_bps)),
+        full_liquidation_debt_usd: usd(l.full_liquidation_debt_value),
+        dust_usd: usd(l.dust_value),
+        bad_debt_collateral_dust_usd: usd(l.bad_debt_collateral_dust_value),
+        reserves: view
+            .reserves
+            .values()
+            .map(|e| format!("{} {}", symbol(&e.reserve.mint), e.key))
+            .collect(),
+    }
+}
+
+/// One position of an obligation.
+#[derive(Debug, Clone, Serialize)]
+pub struct PositionRow {
+    pub asset: String,
+    pub kind: &'static str,
+    pub amount: String,
+    pub value_usd: String,
+    pub collateral: bool,
+    /// Collateral: the price at which the obligation becomes liquidatable.
+    pub liquidation_price: Option<String>,
+    pub price: String,
+}
+
+/// `ballast health` / `obligation show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub obligation: String,
+    pub owner: String,
+    pub positions: Vec<PositionRow>,
+    pub collateral_usd: String,
+    pub debt_usd: String,
+    pub borrow_limit_usd: String,
+    /// Health factor under liquidation (spot) prices: below 1 it can be liquidated.
+    pub health_factor: String,
+    /// The same under the strict prices borrowing and withdrawing use.
+    pub strict_health_factor: Option<String>,
+    pub liquidatable: bool,
+    #[serde(skip)]
+    pub health_wad: u128,
+    #[serde(skip)]
+    pub strict_borrow_limit_wad: u128,
+    #[serde(skip)]
+    pub debt_wad: u128,
+}
+
+/// The health read-out of `obligation` (`key`).
+pub fn health_report(
+    view: &MarketView,
+    key: &Pubkey,
+    obligation: &Obligation,
+) -> anyhow::Result<HealthReport> {
+    let (valuation, totals) = view
+        .valuate(obligation, PricePolicyKind::Liquidation)
+        .map_err(|e| anyhow::anyhow!("valuing the obligation: {e}"))?;
+    let strict = view.valuate(obligation, PricePolicyKind::Strict).ok();
+    let prices = liquidation_prices(&valuation, &totals, obligation);
+    let mut positions = vec![];
+    for deposit in obligation.active_deposits() {
+        let entry = valuation
+            .get(&deposit.reserve)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let tokens = entry.reserve.tokens_for_shares(deposit.shares).unwrap_or(0);
+        let price = entry.price.map(|p| p.collateral);
+        let value = price
+            .and_then(|p| {
+                ballast::math::value::value_wad_floor(u128::from(tokens), entry.reserve.decimals, p)
+                    .ok()
+            })
+            .unwrap_or(0);
+        let liquidation_price = prices
+            .iter()
+            .find(|p| p.reserve == deposit.reserve)
+            .and_then(|p| p.liquidation_price)
+            .map(|p| format!("${p:.4}"));
+        positions.push(PositionRow {
+            asset: symbol(&entry.reserve.mint),
+            kind: "deposit",
+            amount: amount(u128::from(tokens), entry.reserve.decimals),
+            value_usd: usd(value),
+            collateral: deposit.collateral_enabled,
+            liquidation_price,
+            price: price
+                .map(|p| format!("${:.4}", price_f64(p)))
+                .unwrap_or_default(),
+        });
+    }
+    for borrow in obligation.active_borrows() {
+        let entry = valuation
+            .get(&borrow.reserve)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let owed = entry.reserve.owed_tokens(borrow.scaled_debt).unwrap_or(0);
+        let price = entry.price.map(|p| p.debt);
+        let value = price
+            .and_then(|p| {
+                ballast::math::value::value_wad_ceil(u128::from(owed), entry.reserve.decimals, p)
+                    .ok()
+            })
+            .unwrap_or(0);
+        positions.push(PositionRow {
+            asset: symbol(&entry.reserve.mint),
+            kind: "borrow",
+            amount: amount(u128::from(owed), entry.reserve.decimals),
+            value_usd: usd(value),
+            collateral: false,
+            liquidation_price: None,
+            price: price
+                .map(|p| format!("${:.4}", price_f64(p)))
+                .unwrap_or_default(),
+        });
+    }
+    let health_wad = totals.health_factor_wad().unwrap_or(0);
+    let strict_limit = strict.as_ref().map(|(_, t)| t.borrow_limit).unwrap_or(0);
+    Ok(HealthReport {
+        obligation: key.to_string(),
+        owner: obligation.owner.to_string(),
+        positions,
+        collateral_usd: usd(totals.collateral_value),
+        debt_usd: usd(totals.debt_value),
+        borrow_limit_usd: usd(strict_limit),
+        health_factor: wad_ratio(health_wad),
+        strict_health_factor: strict
+            .as_ref()
+            .and_then(|(_, t)| t.health_factor_wad().ok())
+            .map(wad_ratio),
+        liquidatable: totals.is_liquidatable(),
+        health_wad,
+        strict_borrow_limit_wad: strict_limit,
+        debt_wad: totals.debt_value,
+    })
+}
+
+/// The human rendering of a health report.
+pub fn health_text(report: &HealthReport) -> String {
+    let mut out = format!(
+        "obligation {} (owner {})\n",
+        report.obligation, report.owner
+    );
+    out += &table(
+        &[
+            "asset",
+            "position",
+            "amount",
+            "price",
+            "value",
+            "collateral",
+            "liquidation price",
+        ],
+        &report
+            .positions
+            .iter()
+            .map(|p| {
+                vec![
+                    p.asset.clone(),
+                    p.kind.to_string(),
+                    p.amount.clone(),
+                    p.price.clone(),
+                    p.value_usd.clone(),
+                    if p.kind == "deposit" {
+                        if p.collateral { "yes" } else { "no" }.to_string()
+                    } else {
+                        String::new()
+                    },
+                    p.liquidation_price.clone().unwrap_or_default(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    out += &format!(
+        "collateral {}  debt {}  borrow limit {}  health factor {}{}\n",
+        report.collateral_usd,
+        report.debt_usd,
+        report.borrow_limit_usd,
+        report.health_factor,
+        if report.liquidatable {
+            "  LIQUIDATABLE"
+        } else {
+            ""
+        }
+    );
+    out
+}

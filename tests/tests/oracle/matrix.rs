@@ -1,0 +1,1033 @@
+//! The oracle failure matrix (TESTING.md, issue 4): every failure × every instruction, for both
+//! oracle sources, each cell an executed instruction whose outcome is checked; the observed
+//! table is committed as docs/oracle-failure-matrix.md.
+//!
+//! One scenario builder per instruction (`prepare` / `act` / `expected_moves`), one injector
+//! per failure (`inject`), and the expected outcome derived from the price policy the
+//! instruction uses (`expected`). A cell passes when it ends as expected and, if it succeeded,
+//! every watched balance moved by exactly the expected amount, or, if it was rejected, every
+//! account the instruction could touch is byte-identical.
+//!
+//! Each (source, instruction) row runs in its own bank. Every cell starts with a clock 1 000 s
+//! later (so that no earlier cell's recorded publish time interferes) and every feed
+//! republished at its listing price, then builds the scenario's positions with fresh users,
+//! except after a rejected cell: its accounts were checked byte-identical, so the next cell
+//! starts from the same positions and feed.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use anchor_lang::prelude::Pubkey;
+use ballast::errors::BallastError;
+use ballast::instructions::LiquidateArgs;
+use ballast::math::fixed::mul_div_ceil;
+use ballast::math::health::HealthTotals;
+use ballast::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
+use ballast::math::shares::{scaled_debt_for_borrow_ceil, scaled_debt_for_repay_floor};
+use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
+use ballast::oracle::{PricePolicyKind, MIN_EXPONENT};
+use ballast::state::{Market, Obligation, Reserve};
+use ballast_tests::client;
+use ballast_tests::fixture::*;
+use ballast_tests::pyth::{self, Feed};
+
+use crate::support::*;
+
+/// Where the committed table lives, from the test crate's directory.
+const MATRIX_PATH: &str = "../docs/oracle-failure-matrix.md";
+/// Set to `1` to rewrite the committed table from what the suite observes.
+const BLESS_VAR: &str = "BALLAST_BLESS";
+/// Clock step between two cells of a row.
+const CELL_SPACING_SECS: i64 = 1_000;
+/// A program that is neither Pyth program.
+const IMPOSTOR_PROGRAM: Pubkey = Pubkey::new_from_array([0x1d; 32]);
+/// A feed id no reserve is configured for.
+const OTHER_FEED_ID: [u8; 32] = [0xee; 32];
+
+/// The two oracle sources. The failing feed is the subject asset's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Legacy,
+    Pull,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Source::Legacy, Source::Pull];
+
+    /// BTC (legacy price account) or SOL (pull update): the collateral in every scenario that
+    /// reads a price, the asset repaid in the repay scenarios.
+    pub fn subject(self) -> usize {
+        match self {
+            Source::Legacy => BTC,
+            Source::Pull => SOL,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Source::Legacy => "Legacy Pyth price account (failing feed: BTC)",
+            Source::Pull => "Pyth pull `PriceUpdateV2` (failing feed: SOL)",
+        }
+    }
+}
+
+/// What is wrong with the subject's feed when the instruction runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    Fresh,
+    StalePastLimit,
+    StaleAtLimit,
+    StaleBetweenLimits,
+    FutureDated,
+    ZeroPrice,
+    NegativePrice,
+    ConfidenceBetweenLimits,
+    ConfidenceAboveBoth,
+    NotTrading,
+    WrongAccount,
+    WrongOwner,
+    GarbageBytes,
+    ExponentOutOfRange,
+    PartialVerification,
+    WrongFeedId,
+    OlderThanLastUsed,
+    CrashBetweenSlots,
+    SpikeAgainstFlatEma,
+    OutageThenJump,
+}
+
+impl Failure {
+    pub const ALL: [Failure; 20] = [
+        Failure::Fresh,
+        Failure::StalePastLimit,
+        Failure::StaleAtLimit,
+        Failure::StaleBetweenLimits,
+        Failure::FutureDated,
+        Failure::ZeroPrice,
+        Failure::NegativePrice,
+        Failure::ConfidenceBetweenLimits,
+        Failure::ConfidenceAboveBoth,
+        Failure::NotTrading,
+        Failure::WrongAccount,
+        Failure::WrongOwner,
+        Failure::GarbageBytes,
+        Failure::ExponentOutOfRange,
+        Failure::PartialVerification,
+        Failure::WrongFeedId,
+        Failure::OlderThanLastUsed,
+        Failure::CrashBetweenSlots,
+        Failure::SpikeAgainstFlatEma,
+        Failure::OutageThenJump,
+    ];
+
+    /// Status exists only on legacy accounts; verification, feed ids and caller-chosen
+    /// (possibly older) updates only on pull updates.
+    pub fn applies_to(self, source: Source) -> bool {
+        match self {
+            Failure::NotTrading => source == Source::Legacy,
+            Failure::PartialVerification | Failure::WrongFeedId | Failure::OlderThanLastUsed => {
+                source == Source::Pull
+            }
+            _ => true,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Failure::Fresh => "fresh (control)",
+            Failure::StalePastLimit => "stale: 1 s past the policy's max age",
+            Failure::StaleAtLimit => "stale: exactly the policy's max age",
+            Failure::StaleBetweenLimits => "age between the strict and liquidation max ages",
+            Failure::FutureDated => "published 1 s in the future",
+            Failure::ZeroPrice => "zero price",
+            Failure::NegativePrice => "negative price",
+            Failure::ConfidenceBetweenLimits => {
+                "confidence between the strict and liquidation limits"
+            }
+            Failure::ConfidenceAboveBoth => "confidence just above both limits",
+            Failure::NotTrading => "status not trading (halted)",
+            Failure::WrongAccount => "another feed's price account",
+            Failure::WrongOwner => "account owned by another program",
+            Failure::GarbageBytes => "garbage bytes",
+            Failure::ExponentOutOfRange => "exponent out of range (−19)",
+            Failure::PartialVerification => "partially verified update",
+            Failure::WrongFeedId => "update for another feed id",
+            Failure::OlderThanLastUsed => "update older than the last one used",
+            Failure::CrashBetweenSlots => "crash: −40 % between two slots",
+            Failure::SpikeAgainstFlatEma => "spike: one update +50 %, flat EMA",
+            Failure::OutageThenJump => "outage of 600 s, then +25 %",
+        }
+    }
+}
+
+/// The instructions of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Deposit,
+    WithdrawNoDebt,
+    WithdrawWithDebt,
+    Borrow,
+    DisableCollateral,
+    Repay,
+    RepayOnBehalf,
+    Liquidate,
+    RealizeBadDebt,
+    FundContribution,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::Deposit,
+        Action::WithdrawNoDebt,
+        Action::WithdrawWithDebt,
+        Action::Borrow,
+        Action::DisableCollateral,
+        Action::Repay,
+        Action::RepayOnBehalf,
+        Action::Liquidate,
+        Action::RealizeBadDebt,
+        Action::FundContribution,
+    ];
+
+    /// PROTOCOL.md §4: which price policy the instruction reads prices under, if any.
+    pub fn policy(self) -> Option<PricePolicyKind> {
+        match self {
+            Action::WithdrawWithDebt | Action::Borrow | Action::DisableCollateral => {
+                Some(PricePolicyKind::Strict)
+            }
+            Action::Liquidate | Action::RealizeBadDebt => Some(PricePolicyKind::Liquidation),
+            Action::Deposit
+            | Action::WithdrawNoDebt
+            | Action::Repay
+            | Action::RepayOnBehalf
+            | Action::FundContribution => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Action::Deposit => "deposit",
+            Action::WithdrawNoDebt => "withdraw, no debt",
+            Action::WithdrawWithDebt => "withdraw, with debt",
+            Action::Borrow => "borrow",
+            Action::DisableCollateral => "disable collateral",
+            Action::Repay => "repay",
+            Action::RepayOnBehalf => "repay on behalf",
+            Action::Liquidate => "liquidate",
+            Action::RealizeBadDebt => "realize bad debt",
+            Action::FundContribution => "fund contribution",
+        }
+    }
+
+    /// A valid price that moved: what the scenario's positions make of it (see `prepare`).
+    /// Near the borrow limit, a crash blocks new risk and a spike or jump (valued at the
+    /// lower EMA) does not add any; the liquidation target is underwater by 3 %, so a crash
+    /// is liquidated at the crashed spot and a spike or jump lifts it out of reach; the
+    /// insolvent obligation's dust collateral stays dust.
+    fn expected_after_move(self, failure: Failure) -> Outcome {
+        let crash = failure == Failure::CrashBetweenSlots;
+        match self {
+            Action::WithdrawWithDebt | Action::Borrow | Action::DisableCollateral if crash => {
+                Outcome::rejected(BallastError::BorrowLimitExceeded)
+            }
+            Action::Liquidate if !crash => Outcome::rejected(BallastError::ObligationHealthy),
+            _ => Outcome::Ok,
+        }
+    }
+}
+
+/// The outcome PROTOCOL.md §4 requires for `failure` under `action`'s policy.
+pub fn expected(action: Action, failure: Failure, source: Source) -> Outcome {
+    use BallastError::*;
+    let Some(policy) = action.policy() else {
+        return Outcome::Ok;
+    };
+    let liquidation = policy == PricePolicyKind::Liquidation;
+    let error = match failure {
+        Failure::Fresh | Failure::StaleAtLimit => return Outcome::Ok,
+        Failure::StaleBetweenLimits | Failure::ConfidenceBetweenLimits if liquidation => {
+            return Outcome::Ok
+        }
+        Failure::StalePastLimit | Failure::StaleBetweenLimits => OracleStale,
+        Failure::FutureDated => OracleFuture,
+        Failure::ZeroPrice | Failure::NegativePrice => OracleNonPositive,
+        Failure::ConfidenceBetweenLimits | Failure::ConfidenceAboveBoth => OracleConfidence,
+        Failure::NotTrading => OracleNotTrading,
+        // Pull updates are not pinned to an address by default: the feed id is their identity.
+        Failure::WrongAccount if source == Source::Pull => OracleFeedMismatch,
+        Failure::WrongAccount => OracleWrongAccount,
+        Failure::WrongOwner => OracleWrongOwner,
+        Failure::GarbageBytes => OracleUnparsable,
+        Failure::ExponentOutOfRange => OracleExponentOutOfRange,
+        Failure::PartialVerification => OracleInsufficientVerification,
+        Failure::WrongFeedId => OracleFeedMismatch,
+        Failure::OlderThanLastUsed => OracleOlderThanLastUsed,
+        Failure::CrashBetweenSlots | Failure::SpikeAgainstFlatEma | Failure::OutageThenJump => {
+            return action.expected_after_move(failure)
+        }
+    };
+    Outcome::rejected(error)
+}
+
+/// One executed cell.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub source: Source,
+    pub action: Action,
+    pub failure: Failure,
+    pub observed: Outcome,
+    /// Why the cell does not pass (empty when it does).
+    pub problems: Vec<String>,
+}
+
+// ----- scenario builders -----------------------------------------------------------------------
+
+/// Collateral every borrowing scenario posts, in USD.
+const COLLATERAL_USD: u64 = 12_000;
+/// Debt of the scenarios near (not at) the strict borrow limit of $8 991: 6 000 USDC.
+const MODERATE_DEBT: u64 = 6_000_000_000;
+/// Debt of the scenarios that end underwater: 8 900 USDC.
+const HEAVY_DEBT: u64 = 8_900_000_000;
+/// What the liquidator offers to repay: 1 000 USDC (below the close factor).
+const LIQUIDATION_REPAY: u64 = 1_000_000_000;
+
+/// The users of one cell.
+pub struct Subject {
+    /// The obligation's owner (or the contributor).
+    pub owner: User,
+    /// The liquidator or the payer on behalf.
+    pub helper: Option<User>,
+    /// The subject's feed the scenario runs at, before any failure.
+    pub feed: Feed,
+}
+
+/// Builds the cell's positions with every feed fresh at its listing price, then sets the
+/// subject's price the scenario runs at (its "fresh" feed, which failures are applied to).
+async fn prepare(h: &mut Harness, action: Action, source: Source) -> Subject {
+    let s = source.subject();
+    let collateral = worth(h, s, COLLATERAL_USD);
+    let mut helper = None;
+    let owner = match action {
+        Action::Deposit | Action::FundContribution => new_user(h, &[(s, worth(h, s, 1_000))]).await,
+        Action::WithdrawNoDebt | Action::Borrow => {
+            let owner = new_user(h, &[(s, collateral)]).await;
+            h.deposit(&owner, s, collateral).await.expect("deposit");
+            owner
+        }
+        Action::WithdrawWithDebt | Action::DisableCollateral => {
+            let owner = new_user(h, &[(s, collateral), (USDC, 2_000_000_000)]).await;
+            h.deposit(&owner, s, collateral).await.expect("deposit");
+            if action == Action::DisableCollateral {
+                h.deposit(&owner, USDC, 2_000_000_000)
+                    .await
+                    .expect("deposit");
+            }
+            h.borrow(&owner, USDC, MODERATE_DEBT).await.expect("borrow");
+            owner
+        }
+        Action::Repay | Action::RepayOnBehalf => {
+            let owner = new_user(h, &[(USDC, 20_000_000_000)]).await;
+            h.deposit(&owner, USDC, 20_000_000_000)
+                .await
+                .expect("deposit");
+            let debt = worth(h, s, 6_000);
+            h.borrow(&owner, s, debt).await.expect("borrow");
+            if action == Action::RepayOnBehalf {
+                helper = Some(new_user(h, &[(s, worth(h, s, 1_000))]).await);
+            }
+            owner
+        }
+        Action::Liquidate | Action::RealizeBadDebt => {
+            let owner = new_user(h, &[(s, collateral)]).await;
+            h.deposit(&owner, s, collateral).await.expect("deposit");
+            h.borrow(&owner, USDC, HEAVY_DEBT).await.expect("borrow");
+            let listing = h.assets[s].spec.price;
+            if action == Action::Liquidate {
+                // −10 %: health 0.97 under spot prices.
+                h.set_price(s, listing * 0.9);
+                helper = Some(new_user(h, &[(USDC, LIQUIDATION_REPAY)]).await);
+            } else {
+                // The collateral is worth cents: insolvent, but the price is still positive.
+                h.set_price(s, 0.0001);
+            }
+            owner
+        }
+    };
+    Subject {
+        owner,
+        helper,
+        feed: h.assets[s].feed,
+    }
+}
+
+/// Runs the instruction, passing `oracle` as the subject's price account when given.
+async fn act(
+    h: &mut Harness,
+    action: Action,
+    source: Source,
+    subject: &Subject,
+    caller: &User,
+    oracle: Option<Pubkey>,
+) -> TxResult {
+    let s = source.subject();
+    let owner = &subject.owner;
+    let obligation = h.obligation(&owner.obligation).await;
+    match action {
+        Action::Deposit => h.deposit(owner, s, worth(h, s, 1_000)).await,
+        Action::WithdrawNoDebt => h.withdraw_with(owner, s, worth(h, s, 1_200), vec![]).await,
+        Action::WithdrawWithDebt => {
+            let remaining = remaining_with(h, &obligation, false, s, oracle);
+            h.withdraw_with(owner, s, worth(h, s, 1_200), remaining)
+                .await
+        }
+        Action::Borrow => {
+            let after = client::after_borrow(&obligation, &h.assets[USDC].keys.reserve);
+            let remaining = remaining_with(h, &after, false, s, oracle);
+            h.borrow_with(owner, USDC, MODERATE_DEBT, remaining).await
+        }
+        Action::DisableCollateral => {
+            let remaining = remaining_with(h, &obligation, false, s, oracle);
+            let ix = client::set_collateral(
+                &owner.pubkey(),
+                &h.market,
+                &owner.obligation,
+                &h.assets[USDC].keys.reserve,
+                false,
+                remaining,
+            );
+            h.send(&[ix], &[&owner.keypair]).await
+        }
+        Action::Repay => {
+            h.repay(owner, &owner.obligation, s, worth(h, s, 1_000))
+                .await
+        }
+        Action::RepayOnBehalf => {
+            let payer = subject.helper.as_ref().expect("a payer");
+            h.repay(payer, &owner.obligation, s, worth(h, s, 1_000))
+                .await
+        }
+        Action::Liquidate => {
+            let liquidator = subject.helper.as_ref().expect("a liquidator");
+            let remaining = remaining_with(h, &obligation, true, s, oracle);
+            let args = LiquidateArgs {
+                max_repay: LIQUIDATION_REPAY,
+                min_collateral_out: 0,
+                receive_shares: false,
+            };
+            h.liquidate_with(liquidator, &owner.obligation, USDC, s, args, remaining)
+                .await
+        }
+        Action::RealizeBadDebt => {
+            let remaining = remaining_with(h, &obligation, true, s, oracle);
+            let ix =
+                client::realize_bad_debt(&caller.pubkey(), &h.market, &owner.obligation, remaining);
+            h.send(&[ix], &[&caller.keypair]).await
+        }
+        Action::FundContribution => h.fund_reserve(owner, s, worth(h, s, 500)).await,
+    }
+}
+
+// ----- failure injectors -----------------------------------------------------------------------
+
+/// Writes a pull update for `feed` at a new address (pull updates are caller-chosen).
+fn post_pull_update(h: &mut Harness, feed: &Feed) -> Pubkey {
+    let address = Pubkey::new_unique();
+    h.write_account(
+        &address,
+        &pyth::PYTH_RECEIVER_PROGRAM,
+        pyth::pull_price_update_data(feed),
+    );
+    address
+}
+
+/// Another user's withdrawal under the strict policy makes the subject's reserve record the
+/// current update's publish time as the last one used.
+async fn record_last_used(h: &mut Harness, s: usize, obligations: &mut Vec<Pubkey>) {
+    let primer = new_user(h, &[(s, 1_000), (USDC, 1_000_000)]).await;
+    obligations.push(primer.obligation);
+    h.deposit(&primer, USDC, 1_000_000).await.expect("deposit");
+    h.deposit(&primer, s, 1_000).await.expect("deposit");
+    h.borrow(&primer, USDC, 1).await.expect("borrow");
+    h.withdraw(&primer, s, 1).await.expect("withdraw");
+    let recorded = h.reserve(s).await.last_oracle_publish_time;
+    assert_eq!(
+        recorded, h.now,
+        "the withdrawal recorded the update it used"
+    );
+}
+
+/// Breaks the subject's feed; returns the price account to pass instead of the configured one.
+async fn inject(
+    h: &mut Harness,
+    failure: Failure,
+    source: Source,
+    action: Action,
+    obligations: &mut Vec<Pubkey>,
+) -> Option<Pubkey> {
+    let s = source.subject();
+    let base = h.assets[s].feed;
+    let now = h.now;
+    let config = h.reserve(s).await.config.oracle;
+    // The max age of the instruction's policy; an instruction without one gets the longest.
+    let max_age = i64::from(match action.policy() {
+        Some(PricePolicyKind::Strict) => config.strict.max_age_secs,
+        _ => config.liquidation.max_age_secs,
+    });
+    let spot = base.price as u64;
+    let with = |change: &dyn Fn(&mut Feed)| {
+        let mut feed = base;
+        change(&mut feed);
+        feed
+    };
+    let moved = |numerator: i64, denominator: i64, ema: i64| {
+        with(&|feed: &mut Feed| {
+            feed.price = base.price * numerator / denominator;
+            feed.conf = (feed.price / 1_000) as u64;
+            feed.ema_price = ema;
+        })
+    };
+    let feed = match failure {
+        Failure::Fresh => base,
+        Failure::StalePastLimit => with(&|feed| feed.publish_time = now - max_age - 1),
+        Failure::StaleAtLimit => with(&|feed| feed.publish_time = now - max_age),
+        Failure::StaleBetweenLimits => with(&|feed| {
+            let between = (config.strict.max_age_secs + config.liquidation.max_age_secs) / 2;
+            feed.publish_time = now - i64::from(between);
+        }),
+        Failure::FutureDated => with(&|feed| feed.publish_time = now + 1),
+        Failure::ZeroPrice => with(&|feed| feed.price = 0),
+        Failure::NegativePrice => with(&|feed| feed.price = -base.price),
+        Failure::ConfidenceBetweenLimits => with(&|feed| {
+            let between =
+                (config.strict.max_confidence_bps + config.liquidation.max_confidence_bps) / 2;
+            feed.conf = spot * u64::from(between) / 10_000;
+        }),
+        Failure::ConfidenceAboveBoth => with(&|feed| {
+            feed.conf = spot * u64::from(config.liquidation.max_confidence_bps) / 10_000 + 1;
+        }),
+        Failure::NotTrading => with(&|feed| feed.status = 2),
+        Failure::WrongAccount => {
+            return Some(match source {
+                Source::Legacy => h.assets[USDC].keys.oracle,
+                Source::Pull => post_pull_update(h, &with(&|feed| feed.feed_id = OTHER_FEED_ID)),
+            });
+        }
+        Failure::WrongOwner | Failure::GarbageBytes => {
+            let address = h.assets[s].keys.oracle;
+            let account = h.account(&address).await.expect("the feed exists");
+            if failure == Failure::WrongOwner {
+                h.write_account(&address, &IMPOSTOR_PROGRAM, account.data);
+            } else {
+                let garbage = (0..account.data.len())
+                    .map(|i| (i.wrapping_mul(7_919) >> 3) as u8 ^ 0x5a)
+                    .collect();
+                h.write_account(&address, &account.owner, garbage);
+            }
+            return None;
+        }
+        Failure::ExponentOutOfRange => with(&|feed| feed.expo = MIN_EXPONENT - 1),
+        Failure::PartialVerification => with(&|feed| feed.partial_signatures = Some(3)),
+        Failure::WrongFeedId => with(&|feed| feed.feed_id = OTHER_FEED_ID),
+        Failure::OlderThanLastUsed => {
+            record_last_used(h, s, obligations).await;
+            return Some(post_pull_update(
+                h,
+                &with(&|feed| feed.publish_time = now - 10),
+            ));
+        }
+        Failure::CrashBetweenSlots => moved(6, 10, base.ema_price),
+        Failure::SpikeAgainstFlatEma => moved(3, 2, base.ema_price),
+        Failure::OutageThenJump => {
+            // No update for longer than either policy accepts, then every feed is back, the
+            // subject's 25 % higher with its EMA half-way there.
+            h.advance(600);
+            h.refresh_prices();
+            Feed {
+                publish_time: h.now,
+                ..moved(5, 4, base.price * 9 / 8)
+            }
+        }
+    };
+    h.publish(s, feed);
+    None
+}
+
+// ----- verification of successful cells --------------------------------------------------------
+
+/// What a successful cell is checked against.
+struct Before {
+    watched: Vec<Pubkey>,
+    balances: Vec<u64>,
+    reserves: Vec<Reserve>,
+    obligation: Obligation,
+    market: Market,
+}
+
+impl Before {
+    async fn read(h: &mut Harness, subject: &Subject) -> Before {
+        let mut watched = subject.owner.tokens.clone();
+        if let Some(helper) = &subject.helper {
+            watched.extend(helper.tokens.iter().copied());
+        }
+        for asset in &h.assets {
+            watched.extend([asset.keys.liquidity_vault, asset.keys.fund_vault]);
+        }
+        let mut balances = vec![];
+        for account in &watched {
+            balances.push(h.balance(account).await);
+        }
+        let mut reserves = vec![];
+        for index in 0..h.assets.len() {
+            reserves.push(h.reserve(index).await);
+        }
+        Before {
+            balances,
+            watched,
+            reserves,
+            obligation: h.obligation(&subject.owner.obligation).await,
+            market: h.market_state().await,
+        }
+    }
+}
+
+fn spot(feed: &Feed) -> Price {
+    Price {
+        mantissa: feed.price as u64,
+        expo: feed.expo,
+    }
+}
+
+/// `(repaid, collateral paid out)` of the liquidation at the published spot prices, sized by
+/// the program's own math from the state before it.
+fn expected_liquidation(h: &Harness, before: &Before, s: usize, now: i64) -> (u64, u64) {
+    let debt_key = h.assets[USDC].keys.reserve;
+    let collateral_key = h.assets[s].keys.reserve;
+    let mut debt_reserve = before.reserves[USDC].projected(now).expect("accrues");
+    let mut collateral_reserve = before.reserves[s].projected(now).expect("accrues");
+    let scaled = before
+        .obligation
+        .borrow(&debt_key)
+        .expect("debt")
+        .scaled_debt;
+    let shares = before
+        .obligation
+        .deposit(&collateral_key)
+        .expect("collateral")
+        .shares;
+    let debt = PositionQuote {
+        tokens: debt_reserve.owed_tokens(scaled).expect("owed"),
+        decimals: debt_reserve.decimals,
+        price: spot(&h.assets[USDC].feed),
+    };
+    let collateral = PositionQuote {
+        tokens: collateral_reserve
+            .tokens_for_shares(shares)
+            .expect("tokens"),
+        decimals: collateral_reserve.decimals,
+        price: spot(&h.assets[s].feed),
+    };
+    let config = collateral_reserve.config;
+    let mut totals = HealthTotals::default();
+    let value = value_wad_floor(
+        collateral.tokens.into(),
+        collateral.decimals,
+        collateral.price,
+    );
+    totals
+        .add_collateral(
+            value.expect("value"),
+            config.ltv_bps.into(),
+            config.liquidation_threshold_bps.into(),
+        )
+        .expect("sums");
+    let owed = value_wad_ceil(debt.tokens.into(), debt.decimals, debt.price);
+    totals.add_debt(owed.expect("value")).expect("sums");
+    let outcome = size_liquidation(
+        &before.market.liquidation.settings(),
+        &LiquidationRequest {
+            health_wad: totals.health_factor_wad().expect("health"),
+            total_debt_value: totals.debt_value,
+            debt,
+            collateral,
+            collateral_liquidation_threshold_bps: config.liquidation_threshold_bps.into(),
+            min_bonus_bps: config.min_liquidation_bonus_bps.into(),
+            max_bonus_bps: config.max_liquidation_bonus_bps.into(),
+            protocol_fee_bps: config.protocol_liquidation_fee_bps.into(),
+            max_repay: LIQUIDATION_REPAY,
+        },
+    )
+    .expect("sized");
+    let (repaid, _) = debt_reserve
+        .repay(outcome.repay_tokens, scaled)
+        .expect("repays");
+    let seized = if outcome.takes_all_collateral {
+        shares
+    } else {
+        collateral_reserve
+            .shares_for_withdrawal(outcome.seize_tokens)
+            .expect("shares")
+            .min(shares)
+    };
+    let fee = if outcome.fee_tokens == 0 {
+        0
+    } else {
+        mul_div_ceil(
+            seized,
+            outcome.fee_tokens.into(),
+            outcome.seize_tokens.into(),
+        )
+        .expect("fee")
+        .min(seized)
+    };
+    collateral_reserve.move_shares_to_fund(fee).expect("fee");
+    let paid_out = collateral_reserve
+        .redeem_shares(seized - fee)
+        .expect("redeems");
+    (repaid, paid_out)
+}
+
+/// Checks a successful cell: every watched balance moved by exactly the expected amount, and
+/// the books moved with it.
+async fn verify(
+    h: &mut Harness,
+    action: Action,
+    source: Source,
+    subject: &Subject,
+    before: &Before,
+) -> Vec<String> {
+    let s = source.subject();
+    let owner = &subject.owner;
+    let helper = subject.helper.as_ref();
+    let (usdc, subject_asset) = (h.assets[USDC].keys, h.assets[s].keys);
+    let now = h.now;
+    let mut deltas: BTreeMap<Pubkey, i128> = BTreeMap::new();
+    let mut problems = vec![];
+    let mut flow = |from: Pubkey, to: Pubkey, amount: u64| {
+        *deltas.entry(from).or_default() -= i128::from(amount);
+        *deltas.entry(to).or_default() += i128::from(amount);
+    };
+    let obligation = h.obligation(&owner.obligation).await;
+    match action {
+        Action::Deposit => {
+            let amount = worth(h, s, 1_000);
+            flow(owner.tokens[s], subject_asset.liquidity_vault, amount);
+            let reserve = h.reserve(s).await;
+            if reserve.available_liquidity != before.reserves[s].available_liquidity + amount {
+                problems.push("available liquidity did not grow by the deposit".to_string());
+            }
+        }
+        Action::WithdrawNoDebt | Action::WithdrawWithDebt => {
+            flow(
+                subject_asset.liquidity_vault,
+                owner.tokens[s],
+                worth(h, s, 1_200),
+            );
+        }
+        Action::Borrow => {
+            flow(usdc.liquidity_vault, owner.tokens[USDC], MODERATE_DEBT);
+            let index = h.reserve(USDC).await.borrow_index;
+            let booked = obligation.borrow(&usdc.reserve).map(|b| b.scaled_debt);
+            if booked != scaled_debt_for_borrow_ceil(MODERATE_DEBT, index).ok() {
+                problems.push(format!("scaled debt {booked:?} is not the borrow's"));
+            }
+        }
+        Action::DisableCollateral => {
+            let deposit = obligation.deposit(&usdc.reserve).copied();
+            if deposit.is_none_or(|deposit| deposit.collateral_enabled) {
+                problems.push("the USDC deposit is still collateral".to_string());
+            }
+        }
+        Action::Repay | Action::RepayOnBehalf => {
+            let amount = worth(h, s, 1_000);
+            let payer = if action == Action::Repay {
+                owner
+            } else {
+                helper.expect("a payer")
+            };
+            flow(payer.tokens[s], subject_asset.liquidity_vault, amount);
+            let index = h.reserve(s).await.borrow_index;
+            let scaled = |o: &Obligation| o.borrow(&subject_asset.reserve).map(|b| b.scaled_debt);
+            let removed = scaled(&before.obligation)
+                .zip(scaled(&obligation))
+                .map(|(was, is)| was - is);
+            if removed != scaled_debt_for_repay_floor(amount, index).ok() {
+                problems.push(format!(
+                    "scaled debt removed {removed:?} is not the repayment's"
+                ));
+            }
+        }
+        Action::Liquidate => {
+            let liquidator = helper.expect("a liquidator");
+            let (repaid, paid_out) = expected_liquidation(h, before, s, now);
+            flow(liquidator.tokens[USDC], usdc.liquidity_vault, repaid);
+            flow(
+                subject_asset.liquidity_vault,
+                liquidator.tokens[s],
+                paid_out,
+            );
+        }
+        Action::RealizeBadDebt => {
+            if obligation.active_deposits().next().is_some() || obligation.has_debt() {
+                problems.push("the insolvent obligation still holds positions".to_string());
+            }
+            let was = before.reserves[USDC].projected(now).expect("accrues");
+            let is = h.reserve(USDC).await;
+            let absorbed =
+                |r: &Reserve| r.cumulative_fund_covered_wad + r.cumulative_socialized_wad;
+            let written_off = was.debt_wad().expect("debt") - is.debt_wad().expect("debt");
+            if absorbed(&is) - absorbed(&was) != written_off {
+                problems.push("written off ≠ covered by the fund + socialized".to_string());
+            }
+        }
+        Action::FundContribution => {
+            let amount = worth(h, s, 500);
+            flow(owner.tokens[s], subject_asset.fund_vault, amount);
+            let reserve = h.reserve(s).await;
+            if reserve.fund_balance != before.reserves[s].fund_balance + amount {
+                problems.push("the fund balance did not grow by the contribution".to_string());
+            }
+        }
+    }
+    for (account, was) in before.watched.iter().zip(&before.balances) {
+        let is = h.balance(account).await;
+        let expected = i128::from(*was) + deltas.get(account).copied().unwrap_or(0);
+        if i128::from(is) != expected {
+            problems.push(format!("balance of {account}: {is}, expected {expected}"));
+        }
+    }
+    problems
+}
+
+// ----- running the matrix ----------------------------------------------------------------------
+
+/// Runs every applicable failure of one instruction for one source, in one bank.
+async fn run_row(source: Source, action: Action) -> Vec<Cell> {
+    let s = source.subject();
+    let mut h = Harness::new().await;
+    let liquidity = [
+        (USDC, worth(&h, USDC, 1_000_000)),
+        (s, worth(&h, s, 1_000_000)),
+    ];
+    let lender = new_user(&mut h, &liquidity).await;
+    for (index, amount) in liquidity {
+        h.deposit(&lender, index, amount).await.expect("deposit");
+    }
+    let mut obligations = vec![lender.obligation];
+    let mut cells = vec![];
+    let mut unchanged: Option<Subject> = None;
+    for failure in Failure::ALL {
+        if !failure.applies_to(source) {
+            continue;
+        }
+        // A row outlives a blockhash (the test bank ticks in real time).
+        h.ctx.last_blockhash = h
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("a blockhash");
+        h.advance(CELL_SPACING_SECS);
+        for index in 0..h.assets.len() {
+            let listing = h.assets[index].spec.price;
+            h.set_price(index, listing);
+        }
+        let subject = match unchanged.take() {
+            Some(subject) => {
+                let feed = Feed {
+                    publish_time: h.now,
+                    ..subject.feed
+                };
+                h.publish(s, feed);
+                subject
+            }
+            None => {
+                let subject = prepare(&mut h, action, source).await;
+                obligations.push(subject.owner.obligation);
+                obligations.extend(subject.helper.as_ref().map(|helper| helper.obligation));
+                subject
+            }
+        };
+        let oracle = inject(&mut h, failure, source, action, &mut obligations).await;
+
+        let mut users = vec![&subject.owner, &lender];
+        users.extend(subject.helper.as_ref());
+        let accounts_before = h.snapshot_users(&users).await;
+        let before = Before::read(&mut h, &subject).await;
+        let result = act(&mut h, action, source, &subject, &lender, oracle).await;
+        let observed = Outcome::of(&result);
+
+        let expected = expected(action, failure, source);
+        let mut problems = vec![];
+        if observed != expected {
+            problems.push(format!(
+                "expected {}, observed {}",
+                expected.name(),
+                observed.name()
+            ));
+        }
+        if observed == Outcome::Ok {
+            problems.extend(verify(&mut h, action, source, &subject, &before).await);
+            h.check_invariants(&obligations).await;
+        } else if h.snapshot_users(&users).await != accounts_before {
+            problems.push("a rejected instruction changed an account".to_string());
+        } else {
+            // Byte-identical after the rejection: the next cell may start from the same positions.
+            unchanged = Some(subject);
+        }
+        cells.push(Cell {
+            source,
+            action,
+            failure,
+            observed,
+            problems,
+        });
+    }
+    cells
+}
+
+/// Every cell, computed once per test binary (two threads: one per source). A panic in a row
+/// is kept as the result, so the tests that share the matrix report it once, not recompute it.
+pub fn observed_matrix() -> &'static [Cell] {
+    static MATRIX: OnceLock<Result<Vec<Cell>, String>> = OnceLock::new();
+    let matrix = MATRIX.get_or_init(|| {
+        let threads: Vec<_> = Source::ALL
+            .into_iter()
+            .map(|source| {
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime");
+                    runtime.block_on(async {
+                        let mut cells = vec![];
+                        for action in Action::ALL {
+                            cells.extend(run_row(source, action).await);
+                        }
+                        cells
+                    })
+                })
+            })
+            .collect();
+        let mut cells = vec![];
+        for (source, thread) in Source::ALL.into_iter().zip(threads) {
+            match thread.join() {
+                Ok(rows) => cells.extend(rows),
+                Err(_) => return Err(format!("a {source:?} row panicked (see its output)")),
+            }
+        }
+        Ok(cells)
+    });
+    match matrix {
+        Ok(cells) => cells,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// The committed document: one table per source, failures down, instructions across.
+pub fn render(cells: &[Cell]) -> String {
+    let mut text = String::from(
+        "# Oracle failure matrix\n\n\
+         Generated by `cargo test -p ballast-tests --test oracle` \
+         (`tests/tests/oracle/matrix.rs`); do not edit by hand. After an intended change, \
+         regenerate it with `BALLAST_BLESS=1 cargo test -p ballast-tests --test oracle`; \
+         without that variable the suite fails when this file differs from what it observes.\n\n\
+         Each cell is one executed instruction with the failing feed in place. `ok`: it \
+         succeeded and every balance it touches moved by exactly the expected amount. An \
+         error name: it was rejected with that error and every account it could touch is \
+         byte-identical. `—`: the failure does not exist for this source.\n\n\
+         The failing feed is the collateral's in every column that reads a price, the repaid \
+         asset's in the repay columns and the deposited, withdrawn or contributed asset's \
+         otherwise; \"max age\" is the instruction's policy's (the liquidation policy's where \
+         it reads no price). [oracles.md](oracles.md) describes the policies and each \
+         column's positions.\n",
+    );
+    for source in Source::ALL {
+        let row_cells: Vec<&Cell> = cells.iter().filter(|c| c.source == source).collect();
+        text.push_str(&format!(
+            "\n## {} — {} cells\n\n| failure |",
+            source.title(),
+            row_cells.len()
+        ));
+        for action in Action::ALL {
+            text.push_str(&format!(" {} |", action.label()));
+        }
+        text.push_str("\n|---|");
+        text.push_str(&"---|".repeat(Action::ALL.len()));
+        text.push('\n');
+        for failure in Failure::ALL {
+            text.push_str(&format!("| {} |", failure.label()));
+            for action in Action::ALL {
+                let cell = row_cells
+                    .iter()
+                    .find(|c| c.action == action && c.failure == failure);
+                let name = cell.map_or("—".to_string(), |c| c.observed.name());
+                text.push_str(&format!(" {name} |"));
+            }
+            text.push('\n');
+        }
+    }
+    text.push_str(&format!("\n{} cells in all.\n", cells.len()));
+    text
+}
+
+fn assert_every_cell_passes(source: Source) {
+    let cells: Vec<&Cell> = observed_matrix()
+        .iter()
+        .filter(|cell| cell.source == source)
+        .collect();
+    let applicable = Failure::ALL
+        .iter()
+        .filter(|failure| failure.applies_to(source))
+        .count();
+    assert_eq!(
+        cells.len(),
+        applicable * Action::ALL.len(),
+        "every cell ran"
+    );
+    let failing: Vec<String> = cells
+        .iter()
+        .filter(|cell| !cell.problems.is_empty())
+        .map(|cell| {
+            format!(
+                "{:?} / {:?}: {}",
+                cell.action,
+                cell.failure,
+                cell.problems.join("; ")
+            )
+        })
+        .collect();
+    assert!(
+        failing.is_empty(),
+        "{} of {} cells fail:\n{}",
+        failing.len(),
+        cells.len(),
+        failing.join("\n")
+    );
+}
+
+#[test]
+fn every_legacy_feed_failure_ends_as_its_price_policy_requires() {
+    assert_every_cell_passes(Source::Legacy);
+}
+
+#[test]
+fn every_pull_update_failure_ends_as_its_price_policy_requires() {
+    assert_every_cell_passes(Source::Pull);
+}
+
+#[test]
+fn the_committed_failure_matrix_is_the_one_the_suite_observes() {
+    let observed = render(observed_matrix());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(MATRIX_PATH);
+    if std::env::var(BLESS_VAR).is_ok_and(|value| value == "1") {
+        std::fs::write(&path, &observed).expect("writes the matrix");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == observed,
+        "{} differs from the observed matrix; if the change is intended, run \
+         `{BLESS_VAR}=1 cargo test -p ballast-tests --test oracle`.\nObserved:\n{observed}",
+        path.display()
+    );
+}
