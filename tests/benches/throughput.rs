@@ -9,13 +9,17 @@
 //! - (d) the latency of one liquidation transaction of the fullest obligation (bad debt
 //!   realized over every borrow) through the native bank.
 //!
-//! Each figure: a warm-up, then `ROUNDS` rounds of a fixed iteration count; the median round
-//! and the best round are printed. Run with `cargo bench -p ballast-tests --bench throughput`.
+//! (a) and (b): a warm-up, then `ROUNDS` rounds of a fixed iteration count; the median and the
+//! best round are printed. (c) and (d): warm-up transactions, then a fixed number of timed ones;
+//! the median, best (and worst) transaction are printed, each for two ways of submitting.
+//! Run with `cargo bench -p ballast-tests --bench throughput`; with `BALLAST_SBF=1` (and
+//! `BPF_OUT_DIR`) the bank runs the SBF build instead (docs/performance.md).
 
 // solana-program-test 3.x marks its whole API (the context's client included) as "unstable"
 // with deprecation warnings; it is the bank this bench drives.
 #![allow(deprecated)]
 
+use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -40,6 +44,15 @@ const TOKEN: u64 = 1_000_000;
 /// Interest left to project: the reserves were last accrued this long before the valuation.
 const SINCE_LAST_ACCRUAL_SECS: i64 = 3_600;
 
+/// Appends one line to the report. The program's `msg!` prints to stdout natively, thousands of
+/// lines in (c) and (d), so the figures are collected and printed together at the end.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
+
 /// Median and best of `ROUNDS` rounds of `iterations` calls of `f`, after a warm-up of a
 /// tenth as many.
 fn rounds<R>(iterations: u32, mut f: impl FnMut() -> R) -> (Duration, Duration) {
@@ -63,12 +76,13 @@ fn per_second(per_call: Duration) -> f64 {
     1.0 / per_call.as_secs_f64()
 }
 
-fn report(label: &str, (median, best): (Duration, Duration)) {
-    println!(
+fn report(out: &mut String, label: &str, (median, best): (Duration, Duration)) {
+    say!(
+        out,
         "{label:<62} {:>12.0} /s  (median {:>9.2} µs, best {:>9.2} µs)",
         per_second(median),
-        median.as_secs_f64() * 1e6,
-        best.as_secs_f64() * 1e6,
+        micros(median),
+        micros(best),
     );
 }
 
@@ -134,11 +148,12 @@ async fn supply_debt_assets(h: &mut Harness) -> User {
 
 /// Health totals of `obligation` under liquidation (spot) prices, the way the program sums
 /// them: collateral rounded down, debt rounded up. `project` maps a stored reserve to the one
-/// valued (interest projected to now, or already projected).
-fn health_totals(
+/// valued: a copy with interest projected to now, or the reserve itself when the scan has
+/// already projected it.
+fn health_totals<'a>(
     obligation: &Obligation,
-    reserves: &[PricedReserve],
-    project: impl Fn(&Reserve) -> Reserve,
+    reserves: &'a [PricedReserve],
+    project: impl Fn(&'a Reserve) -> Cow<'a, Reserve>,
 ) -> HealthTotals {
     let find = |key: &Pubkey| {
         reserves
@@ -175,7 +190,7 @@ fn health_totals(
 }
 
 /// (a) The keeper's hot path, three ways.
-fn health_throughput(snapshot: &Snapshot) {
+fn health_throughput(snapshot: &Snapshot, out: &mut String) {
     let now = snapshot.now;
     assert_eq!(
         snapshot.obligation.position_reserves().len(),
@@ -183,20 +198,22 @@ fn health_throughput(snapshot: &Snapshot) {
         "the fullest obligation"
     );
     let health = health_totals(&snapshot.obligation, &snapshot.reserves, |r| {
-        r.projected(now).expect("projects")
+        Cow::Owned(r.projected(now).expect("projects"))
     })
     .health_factor_wad()
     .unwrap();
-    println!(
+    say!(
+        out,
         "(a) health of an obligation of {MAX_POSITIONS} positions (HF {:.4}, interest projected \
          over {SINCE_LAST_ACCRUAL_SECS} s)",
         health as f64 / WAD as f64
     );
     report(
+        out,
         "    projecting each position's reserve every time",
         rounds(50_000, || {
             health_totals(&snapshot.obligation, &snapshot.reserves, |r| {
-                r.projected(now).expect("projects")
+                Cow::Owned(r.projected(now).expect("projects"))
             })
             .health_factor_wad()
         }),
@@ -212,24 +229,26 @@ fn health_throughput(snapshot: &Snapshot) {
         })
         .collect();
     report(
+        out,
         "    reserves projected once per scan",
         rounds(200_000, || {
-            health_totals(&snapshot.obligation, &projected, Reserve::clone).health_factor_wad()
+            health_totals(&snapshot.obligation, &projected, Cow::Borrowed).health_factor_wad()
         }),
     );
     report(
+        out,
         "    reserves projected once per scan, obligation decoded (495 B)",
         rounds(200_000, || {
             let obligation =
                 Obligation::try_deserialize(&mut &snapshot.obligation_data[..]).expect("decodes");
-            health_totals(&obligation, &projected, Reserve::clone).health_factor_wad()
+            health_totals(&obligation, &projected, Cow::Borrowed).health_factor_wad()
         }),
     );
 }
 
 /// (b) Sizing one liquidation of the snapshot's obligation: repay its first borrow, seize its
 /// first collateral, at a health where the close factor and the bonus curve both apply.
-fn sizing_throughput(snapshot: &Snapshot) {
+fn sizing_throughput(snapshot: &Snapshot, out: &mut String) {
     let settings = default_liquidation_config().settings();
     let debt = &snapshot.reserves[full_obligation_debts().start];
     let collateral = &snapshot.reserves[full_obligation_collateral().start];
@@ -264,22 +283,80 @@ fn sizing_throughput(snapshot: &Snapshot) {
         max_repay: u64::MAX,
     };
     let outcome = size_liquidation(&settings, &request).expect("sizes");
-    println!(
-        "(b) size_liquidation (HF 0.97, close factor applies: repays {} of {} debt tokens)",
-        outcome.repay_tokens, request.debt.tokens
+    say!(
+        out,
+        "(b) size_liquidation (HF 0.97, close factor 50 % of the debt value, max_repay \
+         u64::MAX: repays {} of {} debt base units)",
+        outcome.repay_tokens,
+        request.debt.tokens
     );
     report(
+        out,
         "    calls",
         rounds(500_000, || size_liquidation(&settings, black_box(&request))),
     );
 }
 
+/// How a transaction goes through the bank.
+#[derive(Debug, Clone, Copy)]
+enum Submission {
+    /// `process_transaction`: queued to the bank, then its status polled until it is committed
+    /// (what every test sees; the poll sleeps between checks).
+    Confirmed,
+    /// `process_transaction_with_metadata`: the bank loads, executes and commits it within the
+    /// call (the bank's own work, no poll).
+    Executed,
+}
+
+impl Submission {
+    const ALL: [Submission; 2] = [Submission::Confirmed, Submission::Executed];
+
+    fn label(self) -> &'static str {
+        match self {
+            Submission::Confirmed => "process_transaction (queued, status polled)",
+            Submission::Executed => "process_transaction_with_metadata (executed in the call)",
+        }
+    }
+
+    /// Signs `instructions` with `signer` as the only signer and fee payer, and submits them.
+    async fn submit(
+        self,
+        h: &mut Harness,
+        instructions: &[Instruction],
+        signer: &solana_sdk::signature::Keypair,
+    ) -> Result<(), String> {
+        let transaction = Transaction::new_signed_with_payer(
+            instructions,
+            Some(&solana_sdk::signature::Signer::pubkey(signer)),
+            &[signer],
+            h.ctx.last_blockhash,
+        );
+        let client = &mut h.ctx.banks_client;
+        match self {
+            Submission::Confirmed => client
+                .process_transaction(transaction)
+                .await
+                .map_err(|error| format!("{error:?}")),
+            Submission::Executed => {
+                match client.process_transaction_with_metadata(transaction).await {
+                    Ok(processed) => processed.result.map_err(|error| format!("{error:?}")),
+                    Err(error) => Err(format!("{error:?}")),
+                }
+            }
+        }
+    }
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
 /// (c) Deposit, borrow and repay through the native bank, one instruction per transaction (a
 /// compute-budget instruction, then the instruction; the user signs and pays), each signed and
 /// processed end to end.
-async fn bank_throughput() {
-    const ITERATIONS: usize = 150;
-    const WARM_UP: usize = 15;
+async fn bank_throughput(out: &mut String) {
+    const ITERATIONS: usize = 200;
+    const WARM_UP: usize = 20;
     let mut h = Harness::new().await;
     let lender = h.funded_user(USDC, 1_000_000 * TOKEN).await;
     h.deposit(&lender, USDC, 1_000_000 * TOKEN).await.unwrap();
@@ -317,70 +394,70 @@ async fn bank_throughput() {
         TOKEN,
     );
     let cycle = [("deposit", deposit), ("borrow", borrow), ("repay", repay)];
-    let mut latencies: Vec<Vec<Duration>> = vec![vec![]; cycle.len()];
-    let mut total = Duration::ZERO;
+    say!(
+        out,
+        "(c) native bank, {ITERATIONS} × (deposit, borrow with a health check, repay) per path, \
+         one instruction per transaction (compute-unit limit, the instruction; the user signs \
+         and pays), signed and submitted"
+    );
+    // A distinct limit per transaction, so that no two are the same transaction.
     let mut compute_unit_limit = 1_400_000;
-    for iteration in 0..WARM_UP + ITERATIONS {
-        if iteration % 10 == 0 {
-            h.refresh_blockhash().await;
-        }
-        for (kind, (name, instruction)) in cycle.iter().enumerate() {
-            // A distinct limit per transaction, so that no two are the same transaction.
-            compute_unit_limit -= 1;
-            let instructions = [
-                ComputeBudgetInstruction::set_compute_unit_limit(compute_unit_limit),
-                instruction.clone(),
-            ];
-            let start = Instant::now();
-            let transaction = Transaction::new_signed_with_payer(
-                &instructions,
-                Some(&owner),
-                &[&borrower.keypair],
-                h.ctx.last_blockhash,
-            );
-            h.ctx
-                .banks_client
-                .process_transaction(transaction)
-                .await
-                .unwrap_or_else(|error| panic!("{name}: {error:?}"));
-            let elapsed = start.elapsed();
-            if iteration >= WARM_UP {
-                latencies[kind].push(elapsed);
-                total += elapsed;
+    for submission in Submission::ALL {
+        let mut latencies: Vec<Vec<Duration>> = vec![vec![]; cycle.len()];
+        let mut total = Duration::ZERO;
+        for iteration in 0..WARM_UP + ITERATIONS {
+            if iteration % 10 == 0 {
+                h.refresh_blockhash().await;
+            }
+            for (kind, (name, instruction)) in cycle.iter().enumerate() {
+                compute_unit_limit -= 1;
+                let instructions = [
+                    ComputeBudgetInstruction::set_compute_unit_limit(compute_unit_limit),
+                    instruction.clone(),
+                ];
+                let start = Instant::now();
+                submission
+                    .submit(&mut h, &instructions, &borrower.keypair)
+                    .await
+                    .unwrap_or_else(|error| panic!("{name}: {error}"));
+                let elapsed = start.elapsed();
+                if iteration >= WARM_UP {
+                    latencies[kind].push(elapsed);
+                    total += elapsed;
+                }
             }
         }
-    }
-    let count = ITERATIONS * cycle.len();
-    println!(
-        "(c) native bank, {ITERATIONS} × (deposit, borrow with a health check, repay), one \
-         instruction per transaction"
-    );
-    println!(
-        "    {:<58} {:>12.0} /s  (mean {:>9.2} µs)",
-        "instructions",
-        count as f64 / total.as_secs_f64(),
-        total.as_secs_f64() * 1e6 / count as f64
-    );
-    for ((name, _), samples) in cycle.iter().zip(&mut latencies) {
-        samples.sort();
-        println!(
-            "    {name:<58} median {:>9.2} µs, best {:>9.2} µs",
-            samples[samples.len() / 2].as_secs_f64() * 1e6,
-            samples[0].as_secs_f64() * 1e6
+        let count = ITERATIONS * cycle.len();
+        say!(
+            out,
+            "    {:<58} {:>12.0} /s  (mean {:>9.2} µs)",
+            submission.label(),
+            count as f64 / total.as_secs_f64(),
+            micros(total) / count as f64
         );
+        for ((name, _), samples) in cycle.iter().zip(&mut latencies) {
+            samples.sort();
+            say!(
+                out,
+                "      {name:<56} median {:>9.2} µs, best {:>9.2} µs",
+                micros(samples[samples.len() / 2]),
+                micros(samples[0])
+            );
+        }
     }
 }
 
 /// (d) The largest transaction the program has: the fullest obligation liquidated, its last
 /// collateral of value taken and bad debt realized over every borrow (as in
 /// `liquidation::transaction_size`), signed and processed end to end.
-async fn liquidation_latency() {
+async fn liquidation_latency(out: &mut String) {
     const SAMPLES: usize = 9;
     const WARM_UP: usize = 2;
     let mut h = Harness::with_assets(&full_obligation_assets(), |_, _| {}).await;
     supply_debt_assets(&mut h).await;
+    let per_path = WARM_UP + SAMPLES;
     let mut borrowers = vec![];
-    for _ in 0..WARM_UP + SAMPLES {
+    for _ in 0..per_path * Submission::ALL.len() {
         borrowers.push(h.full_borrower(500 * TOKEN).await);
     }
     let (repay, seize) = (
@@ -394,71 +471,70 @@ async fn liquidation_latency() {
     for asset in full_obligation_collateral().skip(1) {
         h.set_price(asset, 1e-8);
     }
-    let mut samples = vec![];
-    let mut instructions: Vec<Instruction> = vec![];
-    for (number, borrower) in borrowers.iter().enumerate() {
-        h.refresh_blockhash().await;
-        let state = h.obligation(&borrower.obligation).await;
-        let accounts = LiquidationAccounts {
-            liquidator: liquidator.pubkey(),
-            market: h.market,
-            obligation: borrower.obligation,
-            repay_source: liquidator.tokens[repay],
-            collateral_destination: Some(liquidator.tokens[seize]),
-            liquidator_obligation: None,
-        };
-        let liquidate = client::liquidate(
-            &accounts,
-            &h.assets[repay].keys,
-            &h.assets[seize].keys,
-            LiquidateArgs {
-                max_repay: u64::MAX,
-                min_collateral_out: 0,
-                receive_shares: false,
-            },
-            h.remaining(&state, true),
-        );
-        instructions = vec![
-            ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
-            liquidate,
-        ];
-        let start = Instant::now();
-        let transaction = Transaction::new_signed_with_payer(
-            &instructions,
-            Some(&liquidator.pubkey()),
-            &[&liquidator.keypair],
-            h.ctx.last_blockhash,
-        );
-        h.ctx
-            .banks_client
-            .process_transaction(transaction)
-            .await
-            .expect("the liquidation succeeds");
-        let elapsed = start.elapsed();
-        assert!(!h.obligation(&borrower.obligation).await.has_debt());
-        if number >= WARM_UP {
-            samples.push(elapsed);
+    say!(
+        out,
+        "(d) liquidation of the fullest obligation ({MAX_POSITIONS} positions), its \
+         last collateral taken and bad debt realized over every borrow, signed and submitted, \
+         {SAMPLES} samples per path"
+    );
+    for (path, submission) in Submission::ALL.into_iter().enumerate() {
+        let mut samples = vec![];
+        for (number, borrower) in borrowers[path * per_path..(path + 1) * per_path]
+            .iter()
+            .enumerate()
+        {
+            h.refresh_blockhash().await;
+            let state = h.obligation(&borrower.obligation).await;
+            let accounts = LiquidationAccounts {
+                liquidator: liquidator.pubkey(),
+                market: h.market,
+                obligation: borrower.obligation,
+                repay_source: liquidator.tokens[repay],
+                collateral_destination: Some(liquidator.tokens[seize]),
+                liquidator_obligation: None,
+            };
+            let liquidate = client::liquidate(
+                &accounts,
+                &h.assets[repay].keys,
+                &h.assets[seize].keys,
+                LiquidateArgs {
+                    max_repay: u64::MAX,
+                    min_collateral_out: 0,
+                    receive_shares: false,
+                },
+                h.remaining(&state, true),
+            );
+            let instructions = [
+                ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+                liquidate,
+            ];
+            let start = Instant::now();
+            submission
+                .submit(&mut h, &instructions, &liquidator.keypair)
+                .await
+                .expect("the liquidation succeeds");
+            let elapsed = start.elapsed();
+            assert!(!h.obligation(&borrower.obligation).await.has_debt());
+            if number >= WARM_UP {
+                samples.push(elapsed);
+            }
         }
+        samples.sort();
+        say!(
+            out,
+            "    {:<58} median {:>9.2} µs, best {:>9.2} µs, worst {:>9.2} µs",
+            submission.label(),
+            micros(samples[SAMPLES / 2]),
+            micros(samples[0]),
+            micros(samples[SAMPLES - 1])
+        );
     }
-    samples.sort();
-    println!(
-        "(d) liquidation of the fullest obligation with bad debt realized ({} accounts), signed \
-         and processed, {SAMPLES} samples",
-        instructions[1].accounts.len()
-    );
-    println!(
-        "    {:<58} median {:>9.2} µs, best {:>9.2} µs, worst {:>9.2} µs",
-        "latency",
-        samples[SAMPLES / 2].as_secs_f64() * 1e6,
-        samples[0].as_secs_f64() * 1e6,
-        samples[SAMPLES - 1].as_secs_f64() * 1e6
-    );
 }
 
 fn main() {
     let started = Instant::now();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!(
+    let header = format!(
         "Ballast throughput ({} build, {cores} cores visible; timings depend on the machine's \
          load)\n",
         if ballast_tests::bank::use_sbf() {
@@ -471,10 +547,12 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
+    let mut out = String::new();
     let snapshot = runtime.block_on(snapshot());
-    health_throughput(&snapshot);
-    sizing_throughput(&snapshot);
-    runtime.block_on(bank_throughput());
-    runtime.block_on(liquidation_latency());
+    health_throughput(&snapshot, &mut out);
+    sizing_throughput(&snapshot, &mut out);
+    runtime.block_on(bank_throughput(&mut out));
+    runtime.block_on(liquidation_latency(&mut out));
+    print!("{header}\n{out}");
     println!("\ntotal {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -28,6 +28,11 @@ pub fn use_sbf() -> bool {
 
 /// A `ProgramTest` with Ballast registered, natively unless `BALLAST_SBF=1`.
 pub fn program_test() -> ProgramTest {
+    // The bank logs every instruction at debug level to stderr unless told otherwise, which
+    // floods test output and slows runs; `RUST_LOG` set by the caller still wins.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
     let mut test = ProgramTest::default();
     if use_sbf() {
         test.prefer_bpf(true);

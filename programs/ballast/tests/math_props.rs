@@ -520,8 +520,8 @@ proptest! {
         let unit_debt = exact_value(1, debt.decimals, debt.price);
         let unit_collateral = exact_value(1, collateral.decimals, collateral.price);
         let bonus = ratio(u128::from(BPS + outcome.bonus_bps), u128::from(BPS));
-        prop_assert!(&seized <= &(&repaid * &bonus + &unit_collateral + q(1) / wad()), "seized {} > repaid {} × {}", seized, repaid, bonus);
-        prop_assert!(&repaid <= &(&seized + &unit_debt + &unit_collateral), "repaid {} > seized {}", repaid, seized);
+        prop_assert!(seized <= (&repaid * &bonus + &unit_collateral + q(1) / wad()), "seized {} > repaid {} × {}", seized, repaid, bonus);
+        prop_assert!(repaid <= (&seized + &unit_debt + &unit_collateral), "repaid {} > seized {}", repaid, seized);
         // The fee is the protocol's share of the bonus part of the seizure, rounded up.
         let fee_exact = q(u128::from(outcome.seize_tokens)) * q(u128::from(outcome.bonus_bps) * u128::from(request.protocol_fee_bps))
             / q((u128::from(BPS) + u128::from(outcome.bonus_bps)) * u128::from(BPS));

@@ -718,3 +718,26 @@ async fn a_frozen_reserve_refuses_deposits_and_borrows_but_takes_repayments_and_
     h.withdraw(&lender, USDC, 5_000_000_000).await.unwrap();
     assert_eq!(h.balance(&lender.tokens[USDC]).await, 5_000_000_000);
 }
+
+#[tokio::test]
+async fn a_partial_repayment_after_interest_never_lowers_the_debt_by_more_than_it_pays() {
+    let mut h = Harness::new().await;
+    let (lender, borrower) = indebted(&mut h).await;
+    h.advance(37 * 86_400 + 12_345);
+    for amount in [1, 7, 999_999, 1_234_567_891] {
+        let owed_before = owed_now(&mut h, &borrower.obligation, USDC).await;
+        let wallet = h.balance(&borrower.tokens[USDC]).await;
+        h.repay(&borrower, &borrower.obligation, USDC, amount)
+            .await
+            .unwrap();
+        assert_eq!(wallet - h.balance(&borrower.tokens[USDC]).await, amount);
+        let owed_after = owed_now(&mut h, &borrower.obligation, USDC).await;
+        assert!(
+            owed_before - owed_after <= amount && owed_before - owed_after + 1 >= amount,
+            "repaid {amount}: owed {owed_before} -> {owed_after}"
+        );
+        h.advance(1);
+    }
+    h.check_invariants(&[lender.obligation, borrower.obligation])
+        .await;
+}

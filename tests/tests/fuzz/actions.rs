@@ -197,6 +197,11 @@ pub enum Action {
     LiquidationPreset {
         preset: u8,
     },
+    /// Self-test only (never generated): the harness writes +1 into a reserve's available
+    /// liquidity behind the program's back, as a bookkeeping bug would.
+    CorruptBooks {
+        asset: usize,
+    },
     /// Pause flags on the market (`None`) or a reserve, set by the admin or the risk authority.
     Pause {
         asset: Option<usize>,
@@ -351,6 +356,13 @@ impl fmt::Display for Action {
             }
             Action::LiquidationPreset { preset } => {
                 write!(f, "admin sets liquidation preset {preset}")
+            }
+            Action::CorruptBooks { asset: a } => {
+                write!(
+                    f,
+                    "(self-test) {}'s books are corrupted behind the program",
+                    asset(a)
+                )
             }
             Action::Pause {
                 asset: a,
@@ -518,7 +530,7 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
 /// The next action of a sequence.
 pub fn next_action(rng: &mut Rng) -> Action {
     match rng.below(100) {
-        0..=44 => {
+        0..=39 => {
             let user = match rng.below(10) {
                 0..=2 => rng.pick(&LENDERS),
                 3..=6 => rng.pick(&BORROWERS),
@@ -527,19 +539,19 @@ pub fn next_action(rng: &mut Rng) -> Action {
             };
             user_action(rng, user)
         }
-        45..=56 => {
-            let liquidator = if rng.chance(70) {
+        40..=56 => {
+            let liquidator = if rng.chance(80) {
                 LIQUIDATOR
             } else {
                 any_user(rng)
             };
-            let target = if rng.chance(70) {
+            let target = if rng.chance(80) {
                 rng.pick(&BORROWERS)
             } else {
                 any_user(rng)
             };
-            let repay = rng.pick(&[0, 0, 0, 1, 2]);
-            let mut collateral = rng.pick(&[1, 2, 1, 2, 0]);
+            let repay = rng.pick(&[0, 0, 0, 0, 1, 2]);
+            let mut collateral = rng.pick(&[1, 2, 1, 2, 1, 2, 0]);
             if collateral == repay && rng.chance(90) {
                 collateral = (repay + 1 + rng.below(2) as usize) % 3;
             }
@@ -548,7 +560,11 @@ pub fn next_action(rng: &mut Rng) -> Action {
                 target,
                 repay,
                 collateral,
-                max_repay: Amount::random(rng, 1_000_000),
+                max_repay: if rng.chance(40) {
+                    Amount::All
+                } else {
+                    Amount::random(rng, 1_000_000)
+                },
                 min_out_bps: if rng.chance(80) {
                     0
                 } else {
@@ -562,9 +578,9 @@ pub fn next_action(rng: &mut Rng) -> Action {
             target: any_user(rng),
         },
         60..=71 => {
-            let asset = rng.below(3) as usize;
+            let asset = rng.pick(&[1, 2, 1, 2, 0]);
             match rng.below(10) {
-                0 => Action::MovePrice {
+                0 | 4 => Action::MovePrice {
                     asset,
                     bps: rng.pick(&[500, 2_000, 4_000, 6_000]) + rng.below(500) as u32,
                 },
@@ -675,7 +691,7 @@ pub fn sequence(seed: u64, steps: usize) -> Vec<Action> {
         actions.push(Action::Borrow {
             user: borrower,
             asset: 0,
-            amount: Amount::Fraction(5_000 + rng.below(5_000) as u32),
+            amount: Amount::Fraction(8_500 + rng.below(1_500) as u32),
         });
     }
     while actions.len() < steps {

@@ -1,6 +1,9 @@
 //! Runs a sequence of actions against the real program on the bank and checks every invariant
 //! of TESTING.md after every step, on the accounts as the bank holds them.
 
+// Users, assets and snapshots are parallel arrays indexed by the same number.
+#![allow(clippy::needless_range_loop)]
+
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::error::InstructionError;
 use anchor_lang::solana_program::program_pack::Pack;
@@ -63,6 +66,8 @@ pub struct Tally {
     pub succeeded_by_kind: [u64; crate::actions::KINDS.len()],
     /// Bad-debt write-offs (fund coverage or socialization) observed.
     pub write_offs: u64,
+    /// Sequences whose books outgrew u64 base units.
+    pub beyond_u64: u64,
 }
 
 pub struct World {
@@ -73,6 +78,8 @@ pub struct World {
     pub tally: Tally,
     /// Σ of the attacker's per-step gains (WAD USD) within rounding tolerance, for the report.
     pub attacker_rounding_gain: i128,
+    /// The sequence grew a reserve's books past u64 base units (the wind-down is skipped).
+    pub beyond_u64: bool,
 }
 
 fn decode<T: AccountDeserialize>(account: &Option<Account>) -> T {
@@ -129,6 +136,7 @@ impl World {
             donated_fund: [0; 3],
             tally: Tally::default(),
             attacker_rounding_gain: 0,
+            beyond_u64: false,
         }
     }
 
@@ -258,22 +266,28 @@ impl World {
             for (asset, reserve) in reserves.iter().enumerate() {
                 let price = spot(&feeds[asset])?;
                 let held = u128::from(snap.tokens[user][asset]);
-                total += value_wad_floor(held, reserve.decimals, price).ok()? as i128;
+                total = total.checked_add(
+                    i128::try_from(value_wad_floor(held, reserve.decimals, price).ok()?).ok()?,
+                )?;
             }
             let obligation = &snap.obligations[user];
             for deposit in obligation.active_deposits() {
                 let index = self.reserve_index(&deposit.reserve);
                 let reserve = &reserves[index];
                 let tokens = reserve.tokens_for_shares(deposit.shares).ok()?;
-                total += value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?)
-                    .ok()? as i128;
+                let value =
+                    value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?)
+                        .ok()?;
+                total = total.checked_add(i128::try_from(value).ok()?)?;
             }
             for borrow in obligation.active_borrows() {
                 let index = self.reserve_index(&borrow.reserve);
                 let reserve = &reserves[index];
                 let owed = reserve.owed_tokens(borrow.scaled_debt).ok()?;
-                total -= value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
-                    .ok()? as i128;
+                let value =
+                    value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
+                        .ok()?;
+                total = total.checked_sub(i128::try_from(value).ok()?)?;
             }
         }
         Some(total)
@@ -560,6 +574,16 @@ impl World {
                     .await,
                 )
             }
+            Action::CorruptBooks { asset } => {
+                let address = h.assets[asset].keys.reserve;
+                let mut reserve = snap.reserves[asset].clone();
+                reserve.available_liquidity += 1;
+                let mut data = vec![];
+                anchor_lang::AccountSerialize::try_serialize(&reserve, &mut data)
+                    .expect("serializes");
+                h.write_account(&address, &ballast::ID, data);
+                None
+            }
             Action::Pause {
                 asset,
                 flags,
@@ -703,23 +727,33 @@ impl World {
                 ));
             }
             // Borrowers owe at least what the books claim, and the books at least Σ floors.
-            let owed_ceil: u128 = snap
-                .obligations
-                .iter()
-                .filter_map(|o| o.borrow(&key))
-                .map(|b| u128::from(reserve.owed_tokens(b.scaled_debt).unwrap_or(u64::MAX)) * WAD)
-                .sum();
-            let floors: u128 = snap
+            // (Big integers: after years of interest the sums may leave u128.)
+            let big = |x: u128| BigInt::from(x);
+            let owed_ceil: BigInt = snap
                 .obligations
                 .iter()
                 .filter_map(|o| o.borrow(&key))
                 .map(|b| {
-                    ballast::math::shares::debt_wad_floor(b.scaled_debt, reserve.borrow_index)
-                        .unwrap_or(u128::MAX)
+                    let exact = big(b.scaled_debt) * big(reserve.borrow_index);
+                    let unit = big(WAD) * big(WAD);
+                    ((exact + &unit - 1) / unit) * big(WAD)
                 })
                 .sum();
+            let floors: BigInt = snap
+                .obligations
+                .iter()
+                .filter_map(|o| o.borrow(&key))
+                .map(|b| big(b.scaled_debt) * big(reserve.borrow_index) / big(WAD))
+                .sum();
+            let books_exact = big(reserve.total_scaled_debt) * big(reserve.borrow_index) / big(WAD);
             let books = reserve.debt_wad().unwrap_or(u128::MAX);
-            if !(floors <= books && books <= owed_ceil) {
+            if big(books) != books_exact {
+                return Err(violation(
+                    "debt-rounding",
+                    format!("{name}: books {books} != floor {books_exact}"),
+                ));
+            }
+            if !(floors <= books_exact && books_exact <= owed_ceil) {
                 return Err(violation(
                     "debt-rounding",
                     format!("{name}: Σ floors {floors} ≤ books {books} ≤ Σ owed {owed_ceil} fails"),
@@ -727,11 +761,11 @@ impl World {
             }
             // The books stay solvent: what fees and the fund are owed is inside the assets,
             // unless the reserve is frozen after a loss beyond its deposits.
-            let gross = u128::from(reserve.available_liquidity) * WAD
-                + books
-                + u128::from(reserve.fund_receivable) * WAD;
+            let gross = big(u128::from(reserve.available_liquidity)) * big(WAD)
+                + big(books)
+                + big(u128::from(reserve.fund_receivable)) * big(WAD);
             if reserve.status != RESERVE_FROZEN
-                && gross < reserve.protocol_fees_wad + reserve.pending_insurance_wad
+                && gross < big(reserve.protocol_fees_wad) + big(reserve.pending_insurance_wad)
             {
                 return Err(violation(
                     "books",
@@ -813,10 +847,18 @@ impl World {
             let interest = a.cumulative_interest_wad - b.cumulative_interest_wad;
             let fees = a.cumulative_protocol_fees_wad - b.cumulative_protocol_fees_wad;
             let insurance = a.cumulative_insurance_wad - b.cumulative_insurance_wad;
-            let expected_fees =
-                interest * u128::from(b.config.reserve_factor_bps) / u128::from(BPS);
-            let expected_insurance =
-                interest * u128::from(b.config.insurance_factor_bps) / u128::from(BPS);
+            let expected_fees = ballast::math::fixed::mul_div_floor(
+                interest,
+                u128::from(b.config.reserve_factor_bps),
+                u128::from(BPS),
+            )
+            .unwrap_or(u128::MAX);
+            let expected_insurance = ballast::math::fixed::mul_div_floor(
+                interest,
+                u128::from(b.config.insurance_factor_bps),
+                u128::from(BPS),
+            )
+            .unwrap_or(u128::MAX);
             if fees != expected_fees || insurance != expected_insurance {
                 return Err(violation(
                     "interest-split",
@@ -1130,13 +1172,19 @@ impl World {
                     + before.reserves[asset].cumulative_fund_covered_wad
         });
         // repaid value ≤ seized value ≤ repaid value × (1 + bonus) + one unit.
-        if seized_value + unit_repay + unit_collateral < repaid_value {
+        if seized_value
+            .saturating_add(unit_repay)
+            .saturating_add(unit_collateral)
+            < repaid_value
+        {
             return Err(violation(
                 "liquidation-value",
                 format!("{action}: seized {seized_value} < repaid {repaid_value}"),
             ));
         }
-        if out_value * bps > (repaid_value + unit_repay) * (bps + max_bonus) + unit_collateral * bps
+        if BigInt::from(out_value) * bps
+            > (BigInt::from(repaid_value) + unit_repay) * (bps + max_bonus)
+                + BigInt::from(unit_collateral) * bps
         {
             return Err(violation(
                 "liquidation-bonus",
@@ -1157,7 +1205,8 @@ impl World {
         }
         // A position with a buffer ends healthier and creates no bad debt.
         let lt = u128::from(config.liquidation_threshold_bps);
-        let buffer = health_before * bps * bps > WAD * lt * (bps + max_bonus);
+        let buffer =
+            BigInt::from(health_before) * bps * bps > BigInt::from(WAD) * lt * (bps + max_bonus);
         if buffer {
             if wrote_off
                 && hb.collateral_value
@@ -1226,6 +1275,20 @@ impl World {
             let snap = self.snapshot().await;
             let reserves = Self::projected(&snap);
             let borrows: Vec<_> = snap.obligations[user].active_borrows().copied().collect();
+            // Debt grown past what a token can even count (u64 base units, after years of
+            // unliquidated interest) cannot be repaid in one transfer: a documented limit.
+            let countable = reserves.as_ref().is_some_and(|r| {
+                r.iter().all(|reserve| {
+                    reserve.debt_wad().is_ok_and(|debt| debt / WAD < 1 << 61)
+                        && reserve
+                            .supply_assets_wad()
+                            .is_ok_and(|assets| assets / WAD < 1 << 61)
+                })
+            });
+            if !countable {
+                self.beyond_u64 = true;
+                return Ok(());
+            }
             for borrow in borrows {
                 let asset = self.reserve_index(&borrow.reserve);
                 let owed = reserves

@@ -109,6 +109,7 @@ async fn the_fullest_obligation_liquidates_with_bad_debt_in_one_legacy_transacti
         ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
         liquidate,
     ];
+    h.refresh_blockhash().await;
     let blockhash = h.ctx.last_blockhash;
     let transaction = Transaction::new_signed_with_payer(
         &instructions,

@@ -133,37 +133,49 @@ async fn measure(
 /// The update variant with the most data, among values that leave `market` as it is.
 fn largest_market_update(h: &Harness, market: &ballast::state::Market) -> (MarketUpdate, String) {
     let updates = [
-        MarketUpdate::ProposeAdmin {
-            new_admin: h.admin.pubkey(),
-        },
-        MarketUpdate::AcceptAdmin,
-        MarketUpdate::SetRiskAuthority {
-            risk_authority: market.risk_authority,
-        },
-        MarketUpdate::SetFeeReceiver {
-            fee_receiver: market.fee_receiver,
-        },
-        MarketUpdate::SetOraclePrograms {
-            pyth_program: market.pyth_program,
-            pyth_receiver_program: market.pyth_receiver_program,
-        },
-        MarketUpdate::SetLiquidationConfig {
-            config: market.liquidation,
-        },
-        MarketUpdate::SetPauseFlags {
-            pause_flags: market.pause_flags,
-        },
+        (
+            "ProposeAdmin",
+            MarketUpdate::ProposeAdmin {
+                new_admin: h.admin.pubkey(),
+            },
+        ),
+        ("AcceptAdmin", MarketUpdate::AcceptAdmin),
+        (
+            "SetRiskAuthority",
+            MarketUpdate::SetRiskAuthority {
+                risk_authority: market.risk_authority,
+            },
+        ),
+        (
+            "SetFeeReceiver",
+            MarketUpdate::SetFeeReceiver {
+                fee_receiver: market.fee_receiver,
+            },
+        ),
+        (
+            "SetOraclePrograms",
+            MarketUpdate::SetOraclePrograms {
+                pyth_program: market.pyth_program,
+                pyth_receiver_program: market.pyth_receiver_program,
+            },
+        ),
+        (
+            "SetLiquidationConfig",
+            MarketUpdate::SetLiquidationConfig {
+                config: market.liquidation,
+            },
+        ),
+        (
+            "SetPauseFlags",
+            MarketUpdate::SetPauseFlags {
+                pause_flags: market.pause_flags,
+            },
+        ),
     ];
-    let largest = updates
+    let (variant, largest) = updates
         .into_iter()
-        .max_by_key(|update| borsh_bytes(update).len())
+        .max_by_key(|(_, update)| borsh_bytes(update).len())
         .expect("variants");
-    let label = format!("{largest:?}");
-    let variant = label
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_string();
     (largest, format!("`{variant}` (largest variant)"))
 }
 

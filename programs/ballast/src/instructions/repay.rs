@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use super::token::transfer_in;
-use crate::errors::BallastError;
+use crate::errors::{BallastError, MathResultExt};
 use crate::events::Repaid;
 use crate::state::{Market, Obligation, Reserve};
 
@@ -45,7 +45,10 @@ pub fn handle_repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
         .scaled_debt;
     let (paid, removed) = reserve.repay(amount, scaled)?;
     accounts.obligation.remove_debt(&reserve_key, removed)?;
-    let remaining_debt = reserve.owed_tokens(scaled - removed)?;
+    let remaining_debt = u64::try_from(
+        crate::math::shares::debt_units_ceil(scaled - removed, reserve.borrow_index).or_err()?,
+    )
+    .unwrap_or(u64::MAX);
     let before = accounts.liquidity_vault.amount;
     transfer_in(
         &accounts.token_program.to_account_info(),

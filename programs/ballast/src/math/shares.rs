@@ -76,7 +76,13 @@ pub fn debt_wad_floor(scaled_debt: u128, index_wad: u128) -> MathResult<u128> {
 
 /// Whole tokens a borrower owes for `scaled_debt` at `index_wad`, rounded up.
 pub fn debt_tokens_ceil(scaled_debt: u128, index_wad: u128) -> MathResult<u64> {
-    super::fixed::to_u64(mul_div_ceil(scaled_debt, index_wad, WAD * WAD)?)
+    super::fixed::to_u64(debt_units_ceil(scaled_debt, index_wad)?)
+}
+
+/// Whole tokens owed, rounded up, without narrowing to `u64`: a debt left to compound for
+/// years can exceed what one transfer can move, and must still be partially repayable.
+pub fn debt_units_ceil(scaled_debt: u128, index_wad: u128) -> MathResult<u128> {
+    mul_div_ceil(scaled_debt, index_wad, WAD * WAD)
 }
 
 /// Scaled debt added for borrowing `amount` tokens, rounded up.

@@ -305,10 +305,14 @@ impl Reserve {
         shares::share_value_wad_floor(self.supply_assets_wad()?, self.total_shares).or_err()
     }
 
-    /// Tokens a holder of `shares` can redeem (rounded down).
+    /// Tokens a holder of `shares` can redeem (rounded down), never more than the depositors'
+    /// assets: after a socialized loss the share price can sit below the virtual offset's
+    /// price, and the virtual unit must not be paid out of what fees and the fund are owed.
     pub fn tokens_for_shares(&self, shares_amount: u128) -> Result<u64> {
-        shares::tokens_for_shares_floor(shares_amount, self.supply_assets_wad()?, self.total_shares)
-            .or_err()
+        let assets = self.supply_assets_wad()?;
+        let tokens =
+            shares::tokens_for_shares_floor(shares_amount, assets, self.total_shares).or_err()?;
+        Ok(tokens.min(to_u64(assets / WAD).unwrap_or(u64::MAX)))
     }
 
     /// Books a deposit of `amount` tokens; returns the shares minted (rounded down).
@@ -317,7 +321,7 @@ impl Reserve {
         self.require_active()?;
         let supplied = add(
             u128::from(self.available_liquidity),
-            u128::from(self.debt_tokens_ceil()?),
+            self.debt_tokens_ceil()?,
         )
         .or_err()?;
         require!(
@@ -348,10 +352,16 @@ impl Reserve {
         Ok(tokens)
     }
 
-    /// Shares to burn for withdrawing exactly `amount` tokens (rounded up).
+    /// Shares to burn for withdrawing exactly `amount` tokens (rounded up); never more tokens
+    /// than the depositors' assets (see `tokens_for_shares`).
     pub fn shares_for_withdrawal(&self, amount: u64) -> Result<u128> {
-        shares::shares_for_withdrawal_ceil(amount, self.supply_assets_wad()?, self.total_shares)
-            .or_err()
+        let assets = self.supply_assets_wad()?;
+        // No position can be worth more than all depositors' assets together.
+        require!(
+            u128::from(amount) * WAD <= assets,
+            BallastError::WithdrawExceedsDeposit
+        );
+        shares::shares_for_withdrawal_ceil(amount, assets, self.total_shares).or_err()
     }
 
     /// Burns `shares_amount` without paying tokens and moves their value to the fund's
@@ -368,8 +378,8 @@ impl Reserve {
         Ok(value)
     }
 
-    fn debt_tokens_ceil(&self) -> Result<u64> {
-        shares::debt_tokens_ceil(self.total_scaled_debt, self.borrow_index).or_err()
+    fn debt_tokens_ceil(&self) -> Result<u128> {
+        shares::debt_units_ceil(self.total_scaled_debt, self.borrow_index).or_err()
     }
 
     /// Books a borrow of `amount` tokens; returns the scaled debt added (rounded up).
@@ -383,7 +393,7 @@ impl Reserve {
         let scaled = shares::scaled_debt_for_borrow_ceil(amount, self.borrow_index).or_err()?;
         self.total_scaled_debt = add(self.total_scaled_debt, scaled).or_err()?;
         require!(
-            self.debt_tokens_ceil()? <= self.config.borrow_cap,
+            self.debt_tokens_ceil()? <= u128::from(self.config.borrow_cap),
             BallastError::BorrowCapExceeded
         );
         self.available_liquidity -= amount;
@@ -400,9 +410,10 @@ impl Reserve {
     /// the position exactly.
     pub fn repay(&mut self, amount: u64, scaled_debt: u128) -> Result<(u64, u128)> {
         require!(amount > 0, BallastError::ZeroAmount);
-        let owed = self.owed_tokens(scaled_debt)?;
-        let (paid, removed) = if amount >= owed {
-            (owed, scaled_debt)
+        // Owed is compared in `u128`: a debt beyond `u64::MAX` units stays partially repayable.
+        let owed = shares::debt_units_ceil(scaled_debt, self.borrow_index).or_err()?;
+        let (paid, removed) = if u128::from(amount) >= owed {
+            (to_u64(owed).or_err()?, scaled_debt)
         } else {
             (
                 amount,
