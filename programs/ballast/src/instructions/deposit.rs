@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_in;
+use super::token::transfer_into_vault;
 use crate::errors::BallastError;
 use crate::events::Deposited;
 use crate::state::{Market, Obligation, Reserve, PAUSE_DEPOSIT};
@@ -44,21 +44,15 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
     let shares = reserve.deposit(amount)?;
     accounts.obligation.add_shares(reserve.key(), shares)?;
-    let before = accounts.liquidity_vault.amount;
-    transfer_in(
+    transfer_into_vault(
         &accounts.token_program.to_account_info(),
         &accounts.source.to_account_info(),
-        &accounts.liquidity_vault.to_account_info(),
+        &mut accounts.liquidity_vault,
         &accounts.mint.to_account_info(),
         &accounts.owner.to_account_info(),
         amount,
         reserve.decimals,
     )?;
-    accounts.liquidity_vault.reload()?;
-    require!(
-        accounts.liquidity_vault.amount == before + amount,
-        BallastError::VaultBalanceMismatch
-    );
     emit!(Deposited {
         reserve: reserve.key(),
         obligation: accounts.obligation.key(),

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_in;
+use super::token::transfer_into_vault;
 use crate::errors::BallastError;
 use crate::events::FundContributed;
 use crate::state::{Market, Reserve};
@@ -31,21 +31,15 @@ pub struct FundReserve<'info> {
 pub fn handle_fund_reserve(ctx: Context<FundReserve>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     accounts.reserve.contribute_to_fund(amount)?;
-    let before = accounts.fund_vault.amount;
-    transfer_in(
+    transfer_into_vault(
         &accounts.token_program.to_account_info(),
         &accounts.source.to_account_info(),
-        &accounts.fund_vault.to_account_info(),
+        &mut accounts.fund_vault,
         &accounts.mint.to_account_info(),
         &accounts.contributor.to_account_info(),
         amount,
         accounts.reserve.decimals,
     )?;
-    accounts.fund_vault.reload()?;
-    require!(
-        accounts.fund_vault.amount == before + amount,
-        BallastError::VaultBalanceMismatch
-    );
     emit!(FundContributed {
         reserve: accounts.reserve.key(),
         contributor: accounts.contributor.key(),

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use super::realize_bad_debt::write_off_obligation;
-use super::token::{transfer_in, transfer_out};
+use super::token::{transfer_into_vault, transfer_out};
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Liquidated;
 use crate::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
@@ -255,10 +255,10 @@ pub fn handle_liquidate<'info>(
     }
 
     // 6.
-    transfer_in(
+    transfer_into_vault(
         &accounts.repay_token_program.to_account_info(),
         &accounts.repay_source.to_account_info(),
-        &accounts.repay_liquidity_vault.to_account_info(),
+        &mut accounts.repay_liquidity_vault,
         &accounts.repay_mint.to_account_info(),
         &accounts.liquidator.to_account_info(),
         repaid,

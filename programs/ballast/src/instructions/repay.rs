@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_in;
+use super::token::transfer_into_vault;
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Repaid;
 use crate::state::{Market, Obligation, Reserve};
@@ -49,21 +49,15 @@ pub fn handle_repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
         crate::math::shares::debt_units_ceil(scaled - removed, reserve.borrow_index).or_err()?,
     )
     .unwrap_or(u64::MAX);
-    let before = accounts.liquidity_vault.amount;
-    transfer_in(
+    transfer_into_vault(
         &accounts.token_program.to_account_info(),
         &accounts.source.to_account_info(),
-        &accounts.liquidity_vault.to_account_info(),
+        &mut accounts.liquidity_vault,
         &accounts.mint.to_account_info(),
         &accounts.payer.to_account_info(),
         paid,
         reserve.decimals,
     )?;
-    accounts.liquidity_vault.reload()?;
-    require!(
-        accounts.liquidity_vault.amount == before + paid,
-        BallastError::VaultBalanceMismatch
-    );
     emit!(Repaid {
         reserve: reserve_key,
         obligation: accounts.obligation.key(),

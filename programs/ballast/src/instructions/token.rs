@@ -1,12 +1,13 @@
 //! Token movements shared by every instruction: in from a signer, out from a reserve vault.
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{transfer_checked, TransferChecked};
+use anchor_spl::token_interface::{transfer_checked, TokenAccount, TransferChecked};
 
+use crate::errors::BallastError;
 use crate::state::{seeds, Reserve};
 
 /// Moves `amount` from a signer's token account into a vault.
-pub fn transfer_in<'info>(
+fn transfer_in<'info>(
     token_program: &AccountInfo<'info>,
     from: &AccountInfo<'info>,
     to: &AccountInfo<'info>,
@@ -29,6 +30,35 @@ pub fn transfer_in<'info>(
         amount,
         decimals,
     )
+}
+
+/// Moves `amount` from a signer's token account into one of a reserve's vaults, then checks
+/// the vault received exactly `amount` (a transfer fee or hook would show as a shortfall).
+pub fn transfer_into_vault<'info>(
+    token_program: &AccountInfo<'info>,
+    from: &AccountInfo<'info>,
+    vault: &mut InterfaceAccount<'info, TokenAccount>,
+    mint: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    amount: u64,
+    decimals: u8,
+) -> Result<()> {
+    let before = vault.amount;
+    transfer_in(
+        token_program,
+        from,
+        &vault.to_account_info(),
+        mint,
+        authority,
+        amount,
+        decimals,
+    )?;
+    vault.reload()?;
+    require!(
+        Some(vault.amount) == before.checked_add(amount),
+        BallastError::VaultBalanceMismatch
+    );
+    Ok(())
 }
 
 /// Moves `amount` out of one of `reserve`'s vaults, signed by the reserve PDA.
