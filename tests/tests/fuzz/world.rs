@@ -885,8 +885,11 @@ impl World {
             };
             let shares = |r: &Reserve| BigInt::from(r.total_shares) + BigInt::from(VIRTUAL_SHARES);
             let drop = value(b) * shares(a) - value(a) * shares(b);
+            // The loss is spread over the shares left after the step: a liquidation that
+            // realizes bad debt first burns the seized (and dust) shares at the pre-loss price,
+            // so the bound per share is `socialized / min(shares before, shares after)`.
             let allowed = if socialized > 0 {
-                BigInt::from(socialized + WAD) * shares(a)
+                BigInt::from(socialized + WAD) * shares(a).max(shares(b))
             } else {
                 BigInt::from(0)
             };
