@@ -162,70 +162,52 @@ impl Demo<'_> {
     }
 
     async fn deposit(&mut self, who: usize, asset: usize, units: u64) -> anyhow::Result<()> {
-        let view = self.m.view().await?;
-        let owner = self.people[who].keypair.insecure_clone();
-        let obligation = self.people[who].obligation;
-        let reserve = self.m.assets[asset].reserve;
-        wallet::deposit(
-            &mut self.m.chain,
-            &view,
-            &owner,
-            &obligation,
-            &reserve,
-            units,
-        )
-        .await?;
-        Ok(())
+        self.wallet_action(WalletAction::Deposit, who, asset, units)
+            .await
     }
 
     async fn borrow(&mut self, who: usize, asset: usize, units: u64) -> anyhow::Result<()> {
-        let view = self.m.view().await?;
-        let owner = self.people[who].keypair.insecure_clone();
-        let obligation = self.people[who].obligation;
-        let reserve = self.m.assets[asset].reserve;
-        wallet::borrow(
-            &mut self.m.chain,
-            &view,
-            &owner,
-            &obligation,
-            &reserve,
-            units,
-        )
-        .await?;
-        Ok(())
+        self.wallet_action(WalletAction::Borrow, who, asset, units)
+            .await
     }
 
     async fn repay(&mut self, who: usize, asset: usize, units: u64) -> anyhow::Result<()> {
-        let view = self.m.view().await?;
-        let owner = self.people[who].keypair.insecure_clone();
-        let obligation = self.people[who].obligation;
-        let reserve = self.m.assets[asset].reserve;
-        wallet::repay(
-            &mut self.m.chain,
-            &view,
-            &owner,
-            &obligation,
-            &reserve,
-            units,
-        )
-        .await?;
-        Ok(())
+        self.wallet_action(WalletAction::Repay, who, asset, units)
+            .await
     }
 
     async fn withdraw(&mut self, who: usize, asset: usize, units: u64) -> anyhow::Result<()> {
+        self.wallet_action(WalletAction::Withdraw, who, asset, units)
+            .await
+    }
+
+    /// One wallet command by person `who` on asset `asset`, on their own obligation.
+    async fn wallet_action(
+        &mut self,
+        action: WalletAction,
+        who: usize,
+        asset: usize,
+        units: u64,
+    ) -> anyhow::Result<()> {
         let view = self.m.view().await?;
         let owner = self.people[who].keypair.insecure_clone();
         let obligation = self.people[who].obligation;
         let reserve = self.m.assets[asset].reserve;
-        wallet::withdraw(
-            &mut self.m.chain,
-            &view,
-            &owner,
-            &obligation,
-            &reserve,
-            units,
-        )
-        .await?;
+        let chain = &mut self.m.chain;
+        match action {
+            WalletAction::Deposit => {
+                wallet::deposit(chain, &view, &owner, &obligation, &reserve, units).await?
+            }
+            WalletAction::Borrow => {
+                wallet::borrow(chain, &view, &owner, &obligation, &reserve, units).await?
+            }
+            WalletAction::Repay => {
+                wallet::repay(chain, &view, &owner, &obligation, &reserve, units).await?
+            }
+            WalletAction::Withdraw => {
+                wallet::withdraw(chain, &view, &owner, &obligation, &reserve, units).await?
+            }
+        };
         Ok(())
     }
 
@@ -990,4 +972,13 @@ impl Demo<'_> {
         anyhow::ensure!(all_ok, "reconciliation failed");
         Ok(())
     }
+}
+
+/// The wallet commands the demo's people use.
+#[derive(Debug, Clone, Copy)]
+enum WalletAction {
+    Deposit,
+    Borrow,
+    Repay,
+    Withdraw,
 }
