@@ -292,12 +292,18 @@ impl Reserve {
     /// Depositors' assets (token units × WAD): free liquidity, debt and the fund's receivable,
     /// less what protocol fees and the fund are owed. Never negative (a frozen reserve reads 0).
     pub fn supply_assets_wad(&self) -> Result<u128> {
-        let gross = add(
+        let claims = add(self.protocol_fees_wad, self.pending_insurance_wad).or_err()?;
+        Ok(self.gross_assets_wad()?.saturating_sub(claims))
+    }
+
+    /// Everything the reserve's books hold (token units × WAD): free liquidity, debt and the
+    /// fund's receivable, before the claims of protocol fees, the fund and depositors.
+    fn gross_assets_wad(&self) -> Result<u128> {
+        add(
             add(u128::from(self.available_liquidity) * WAD, self.debt_wad()?).or_err()?,
             u128::from(self.fund_receivable) * WAD,
         )
-        .or_err()?;
-        Ok(gross.saturating_sub(add(self.protocol_fees_wad, self.pending_insurance_wad).or_err()?))
+        .or_err()
     }
 
     /// Value of one supply share (token units × WAD).
@@ -455,11 +461,7 @@ impl Reserve {
         if split.socialized_wad >= assets_before && split.socialized_wad > 0 {
             // Depositors are wiped out; what the books still owe beyond them comes out of
             // unclaimed protocol fees so the books stay balanced, and the reserve freezes.
-            let gross = add(
-                add(u128::from(self.available_liquidity) * WAD, self.debt_wad()?).or_err()?,
-                u128::from(self.fund_receivable) * WAD,
-            )
-            .or_err()?;
+            let gross = self.gross_assets_wad()?;
             self.protocol_fees_wad = self
                 .protocol_fees_wad
                 .min(gross.saturating_sub(self.pending_insurance_wad));
