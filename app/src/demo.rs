@@ -770,6 +770,7 @@ impl Demo<'_> {
                     .context("reserve")?
                     .owed_tokens(borrow.scaled_debt)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let owed = u64::try_from(owed).context("a debt beyond one transfer")?;
                 let held = self.m.balance(&owner, asset).await?;
                 if held < owed {
                     self.m.mint(&owner, asset, owed - held).await?;

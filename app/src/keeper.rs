@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use ballast::errors::BallastError;
 use ballast::instructions::LiquidateArgs;
 use ballast::math::health::HealthTotals;
-use ballast::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
+use ballast::math::liquidation::size_liquidation;
 use ballast::math::value::value_wad_floor;
 use ballast::math::BPS;
 use ballast::oracle::PricePolicyKind;
@@ -171,33 +171,20 @@ pub fn plan_liquidation(
         if max_repay == 0 {
             continue;
         }
-        let debt_tokens = debt.reserve.owed_tokens(borrow.scaled_debt).ok()?;
         for deposit in obligation
             .active_deposits()
-            .filter(|d| d.collateral_enabled && d.reserve != borrow.reserve)
+            .filter(|d| d.collateral_enabled)
         {
-            let collateral = valuation.get(&deposit.reserve).ok()?;
-            let collateral_price = collateral.price?;
-            let config = &collateral.reserve.config;
-            let request = LiquidationRequest {
-                health_wad,
-                total_debt_value: totals.debt_value,
-                debt: PositionQuote {
-                    tokens: debt_tokens,
-                    decimals: debt.reserve.decimals,
-                    price: debt_price.debt,
-                },
-                collateral: PositionQuote {
-                    tokens: collateral.reserve.tokens_for_shares(deposit.shares).ok()?,
-                    decimals: collateral.reserve.decimals,
-                    price: collateral_price.collateral,
-                },
-                collateral_liquidation_threshold_bps: u64::from(config.liquidation_threshold_bps),
-                min_bonus_bps: u64::from(config.min_liquidation_bonus_bps),
-                max_bonus_bps: u64::from(config.max_liquidation_bonus_bps),
-                protocol_fee_bps: u64::from(config.protocol_liquidation_fee_bps),
+            let Ok(request) = valuation.liquidation_request(
+                obligation,
+                totals,
+                &borrow.reserve,
+                &deposit.reserve,
                 max_repay,
+            ) else {
+                continue;
             };
+            let collateral = valuation.get(&deposit.reserve).ok()?;
             let Ok(outcome) = size_liquidation(&settings, &request) else {
                 continue;
             };

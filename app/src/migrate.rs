@@ -241,7 +241,7 @@ impl ReserveSpec {
             None if source == ORACLE_SOURCE_PYTH_LEGACY => {
                 bail!("{symbol}: a legacy oracle needs its price account")
             }
-            None => Pubkey::default(),
+            None => crate::view::sponsored_feed_account(&feed),
         };
         let cap = |text: &str, what: &str| -> anyhow::Result<u64> {
             let units = parse_units(text, self.decimals)

@@ -12,7 +12,7 @@ use ballast::math::health::HealthTotals;
 use ballast::math::value::Price;
 use ballast::math::WAD;
 use ballast::oracle::PricePolicyKind;
-use ballast::state::{Market, Obligation, Reserve, ORACLE_SOURCE_PYTH_PULL};
+use ballast::state::{Market, Obligation, Reserve};
 use ballast::valuation::Valuation;
 use solana_sdk::account::Account;
 
@@ -28,14 +28,16 @@ pub const OBLIGATION_LEN: usize = 8 + Obligation::INIT_SPACE;
 pub const PYTH_PUSH_ORACLE: Pubkey =
     anchor_lang::pubkey!("pythWSnswVUd12oZpeFP8e9CVaEqJg25g1Vtc2biRsT");
 
-/// The account a client passes as `reserve`'s oracle: the configured account, or for a pull
-/// feed with none pinned, the Pyth push-oracle feed account (shard 0) of its feed id.
+/// The Pyth push-oracle's sponsored price-feed account (shard 0) for `feed_id`: where a pull
+/// feed's newest update lives, and the default oracle account of a pull reserve in a market file.
+pub fn sponsored_feed_account(feed_id: &[u8; 32]) -> Pubkey {
+    Pubkey::find_program_address(&[&0u16.to_le_bytes(), feed_id], &PYTH_PUSH_ORACLE).0
+}
+
+/// The account a client passes as `reserve`'s oracle: the one its config names (the program
+/// accepts no other, for either source).
 pub fn oracle_of(reserve: &Reserve) -> Pubkey {
-    let oracle = &reserve.config.oracle;
-    if oracle.oracle_account != Pubkey::default() || oracle.source != ORACLE_SOURCE_PYTH_PULL {
-        return oracle.oracle_account;
-    }
-    Pubkey::find_program_address(&[&0u16.to_le_bytes(), &oracle.feed_id], &PYTH_PUSH_ORACLE).0
+    reserve.config.oracle.oracle_account
 }
 
 /// Decodes a Ballast account of type `T` (discriminator checked).
@@ -208,8 +210,7 @@ impl MarketView {
     /// Whether `obligation` holds debt and no collateral of value under liquidation prices:
     /// what `realize_bad_debt` accepts.
     pub fn is_insolvent(&self, obligation: &Obligation, totals: &HealthTotals) -> bool {
-        obligation.has_debt()
-            && totals.collateral_value <= self.market.liquidation.bad_debt_collateral_dust_value
+        obligation.has_debt() && self.market.liquidation.holds_no_collateral_of_value(totals)
     }
 }
 

@@ -477,14 +477,14 @@ pub fn health_report(
         let price = entry.price.map(|p| p.debt);
         let value = price
             .and_then(|p| {
-                ballast::math::value::value_wad_ceil(u128::from(owed), entry.reserve.decimals, p)
+                ballast::math::value::value_wad_ceil(owed, entry.reserve.decimals, p)
                     .ok()
             })
             .unwrap_or(0);
         positions.push(PositionRow {
             asset: symbol(&entry.reserve.mint),
             kind: "borrow",
-            amount: amount(u128::from(owed), entry.reserve.decimals),
+            amount: amount(owed, entry.reserve.decimals),
             value_usd: usd(value),
             collateral: false,
             liquidation_price: None,

@@ -183,7 +183,7 @@ fn health_totals<'a>(
         let reserve = project(&priced.reserve);
         let owed = reserve.owed_tokens(borrow.scaled_debt).expect("owed");
         totals
-            .add_debt(value_wad_ceil(u128::from(owed), reserve.decimals, priced.price).unwrap())
+            .add_debt(value_wad_ceil(owed, reserve.decimals, priced.price).unwrap())
             .unwrap();
     }
     totals
@@ -266,16 +266,18 @@ fn sizing_throughput(snapshot: &Snapshot, out: &mut String) {
     let request = LiquidationRequest {
         health_wad: WAD * 97 / 100,
         total_debt_value: 3_000 * WAD,
+        total_collateral_value: 40_000 * WAD,
         debt: PositionQuote {
             tokens: debt.reserve.owed_tokens(scaled_debt).unwrap(),
             decimals: debt.reserve.decimals,
             price: debt.price,
         },
         collateral: PositionQuote {
-            tokens: collateral.reserve.tokens_for_shares(shares).unwrap(),
+            tokens: collateral.reserve.tokens_for_shares(shares).unwrap().into(),
             decimals: collateral.reserve.decimals,
             price: collateral.price,
         },
+        collateral_share_value_wad: collateral.reserve.share_value_wad().unwrap(),
         collateral_liquidation_threshold_bps: u64::from(config.liquidation_threshold_bps),
         min_bonus_bps: u64::from(config.min_liquidation_bonus_bps),
         max_bonus_bps: u64::from(config.max_liquidation_bonus_bps),

@@ -94,13 +94,33 @@ pub fn remaining_accounts(
         .collect()
 }
 
-/// The obligation as it will be after borrowing from `reserve`: what `borrow` checks.
+/// The obligation as it will be after borrowing from `reserve`: what `borrow` checks. A borrow
+/// the program will refuse before valuing (no free slot, a deposit in the same reserve) keeps
+/// the positions as they are, so that the program's own error is what the caller sees.
 pub fn after_borrow(obligation: &Obligation, reserve: &Pubkey) -> Obligation {
     let mut after = obligation.clone();
-    if after.borrow(reserve).is_none() {
-        after.add_debt(*reserve, 1).expect("a free borrow slot");
+    if after.borrow(reserve).is_none() && after.add_debt(*reserve, 1).is_err() {
+        return obligation.clone();
     }
     after
+}
+
+/// The remaining accounts `set_collateral` needs: none without debt; while in debt, the
+/// enabled reserve and its oracle to enable, every position to disable.
+pub fn set_collateral_remaining(
+    obligation: &Obligation,
+    reserve: &Pubkey,
+    enabled: bool,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<AccountMeta> {
+    match (obligation.has_debt(), enabled) {
+        (false, _) => vec![],
+        (true, true) => vec![
+            AccountMeta::new_readonly(*reserve, false),
+            AccountMeta::new_readonly(oracle_of(reserve), false),
+        ],
+        (true, false) => remaining_accounts(obligation, oracle_of, false),
+    }
 }
 
 fn instruction(

@@ -92,11 +92,7 @@ pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]
             } else {
                 ORACLE_SOURCE_PYTH_LEGACY
             },
-            oracle_account: if pull {
-                Pubkey::default()
-            } else {
-                oracle_account
-            },
+            oracle_account,
             feed_id: if pull { feed } else { [0; 32] },
             strict: PricePolicy {
                 max_age_secs: 60,
@@ -126,7 +122,8 @@ pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]
     }
 }
 
-/// Close factor 50 % above HF 0.95 and $100 of debt; dust $1; bad debt below $0.10 of collateral.
+/// Close factor 50 % above HF 0.95 and $100 of debt; dust $1; negligible value (bad debt below
+/// it, and a position that cannot block a liquidation) $0.10.
 pub fn default_liquidation_config() -> LiquidationConfig {
     LiquidationConfig {
         close_factor_bps: 5_000,
@@ -289,6 +286,46 @@ impl Harness {
                 | BanksClientError::SimulationError { err: error, .. } => error,
                 other => panic!("bank failure: {other:?}"),
             })
+    }
+
+    /// Runs `instructions` as `send` would, on the current state, without committing anything
+    /// (the bank's simulation): what would happen now, for checks that must not change the run.
+    pub async fn simulate(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> TxResult {
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000,
+            ),
+        ];
+        all.extend_from_slice(instructions);
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keypairs: Vec<&Keypair> = vec![&payer];
+        keypairs.extend(
+            signers
+                .iter()
+                .copied()
+                .filter(|k| k.pubkey() != payer.pubkey()),
+        );
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("bank blockhash");
+        let tx =
+            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keypairs, blockhash);
+        let simulated = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .unwrap_or_else(|error| panic!("bank failure: {error:?}"));
+        simulated
+            .result
+            .unwrap_or_else(|| panic!("the bank did not run the simulation"))
     }
 
     /// Sets the bank's clock to `unix_timestamp`.
@@ -469,6 +506,46 @@ impl Harness {
         let user = self.user().await;
         self.mint_to(index, &user.tokens[index], amount).await;
         user
+    }
+
+    /// Lists asset `index`'s mint in a second market (another creator, same oracle) and
+    /// returns that reserve's keys.
+    pub async fn list_in_another_market(&mut self, index: usize) -> ReserveKeys {
+        let creator = Keypair::new();
+        self.airdrop(&creator.pubkey(), 10_000_000_000).await;
+        let args = InitMarketArgs {
+            index: 0,
+            risk_authority: creator.pubkey(),
+            fee_receiver: creator.pubkey(),
+            pyth_program: pyth::PYTH_LEGACY_PROGRAM,
+            pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+            liquidation: default_liquidation_config(),
+        };
+        let market = client::market_address(&creator.pubkey(), 0);
+        self.send(&[client::init_market(&creator.pubkey(), args)], &[&creator])
+            .await
+            .expect("second market");
+        let asset = self.assets[index].clone();
+        let keys = ReserveKeys::derive(
+            &market,
+            &asset.keys.mint,
+            &asset.keys.token_program,
+            &asset.keys.oracle,
+        );
+        let config =
+            default_reserve_config(asset.keys.oracle, asset.spec.pull_oracle, feed_id(index));
+        self.send(
+            &[client::init_reserve(
+                &creator.pubkey(),
+                &market,
+                &keys,
+                config,
+            )],
+            &[&creator],
+        )
+        .await
+        .expect("listing in the second market");
+        keys
     }
 
     // ----- reads ----------------------------------------------------------------------------
@@ -674,12 +751,9 @@ impl Harness {
 
     pub async fn set_collateral(&mut self, user: &User, index: usize, enabled: bool) -> TxResult {
         let obligation = self.obligation(&user.obligation).await;
-        let remaining = if obligation.has_debt() && !enabled {
-            self.remaining(&obligation, false)
-        } else {
-            vec![]
-        };
         let reserve = self.assets[index].keys.reserve;
+        let remaining =
+            client::set_collateral_remaining(&obligation, &reserve, enabled, |r| self.oracle_of(r));
         let ix = client::set_collateral(
             &user.pubkey(),
             &self.market,
@@ -750,6 +824,21 @@ impl Harness {
         args: LiquidateArgs,
         remaining: Vec<AccountMeta>,
     ) -> TxResult {
+        let ix =
+            self.liquidate_instruction(liquidator, obligation, repay, collateral, args, remaining);
+        self.send(&[ix], &[&liquidator.keypair]).await
+    }
+
+    /// The `liquidate` instruction `liquidate_with` sends.
+    pub fn liquidate_instruction(
+        &self,
+        liquidator: &User,
+        obligation: &Pubkey,
+        repay: usize,
+        collateral: usize,
+        args: LiquidateArgs,
+        remaining: Vec<AccountMeta>,
+    ) -> Instruction {
         let accounts = LiquidationAccounts {
             liquidator: liquidator.pubkey(),
             market: self.market,
@@ -762,14 +851,13 @@ impl Harness {
                 None
             },
         };
-        let ix = client::liquidate(
+        client::liquidate(
             &accounts,
             &self.assets[repay].keys,
             &self.assets[collateral].keys,
             args,
             remaining,
-        );
-        self.send(&[ix], &[&liquidator.keypair]).await
+        )
     }
 
     pub async fn realize_bad_debt(&mut self, caller: &User, target: &Pubkey) -> TxResult {

@@ -65,25 +65,22 @@ fn the_example_mainnet_file_is_valid_and_names_the_sponsored_pyth_feeds() {
     for spec in &file.reserves {
         let config = spec.config().unwrap();
         config.validate().unwrap();
-        // The pinned account is the Pyth push-oracle feed account of the feed id (shard 0).
-        let mut unpinned = config;
-        unpinned.oracle.oracle_account = Default::default();
-        let reserve = ballast::state::Reserve {
-            config: unpinned,
-            ..reserve_template()
-        };
+        // The pinned account is the Pyth push-oracle feed account of the feed id (shard 0),
+        // which is also what a market file that names no account gets.
         assert_eq!(
-            ballast_app::view::oracle_of(&reserve),
+            ballast_app::view::sponsored_feed_account(&config.oracle.feed_id),
             config.oracle.oracle_account,
             "{}",
             spec.symbol
         );
     }
-}
-
-fn reserve_template() -> ballast::state::Reserve {
-    use anchor_lang::{AccountDeserialize, Discriminator};
-    let mut data = vec![0u8; ballast_app::view::RESERVE_LEN];
-    data[..8].copy_from_slice(ballast::state::Reserve::DISCRIMINATOR);
-    ballast::state::Reserve::try_deserialize(&mut data.as_slice()).unwrap()
+    let unpinned = migrate::EXAMPLE_MAINNET.replace(
+        "account = \"Dpw1EAVrSB1ibxiDQyTAW6Zip3J4Btk2x4SgApQCeFbX\"",
+        "",
+    );
+    let file = MarketFile::parse(&unpinned).unwrap();
+    assert_eq!(
+        file.reserves[0].config().unwrap().oracle.oracle_account,
+        anchor_lang::prelude::pubkey!("Dpw1EAVrSB1ibxiDQyTAW6Zip3J4Btk2x4SgApQCeFbX")
+    );
 }

@@ -177,6 +177,22 @@ pub enum BallastError {
     /// 6055: a liquidation paid in tokens needs the liquidator's collateral token account.
     #[msg("collateral destination token account required")]
     CollateralDestinationRequired,
+    /// 6056: an obligation may hold a reserve as a deposit or as a debt, never both.
+    #[msg("an obligation cannot both deposit into and borrow from one reserve")]
+    SameReserveDepositAndBorrow,
+    /// 6057: a reserve's own vault (liquidity or fund, of any reserve) passed as a user's
+    /// token account.
+    #[msg("a reserve vault cannot be used as a user's token account")]
+    ProtocolVaultNotAllowed,
+    /// 6058: "repay all" (`u64::MAX`) on a debt larger than one transfer can move.
+    #[msg("the debt exceeds what one transfer can repay; repay part of it")]
+    RepayAllExceedsOneTransfer,
+    /// 6059: below its buffer an obligation is liquidated only by closing a position.
+    #[msg("below its buffer a liquidation must repay the whole borrow or take the whole collateral: raise max_repay")]
+    LiquidationMustClosePosition,
+    /// 6060: the mint has more decimals than a reserve supports.
+    #[msg("mint decimals above the supported maximum")]
+    UnsupportedMintDecimals,
 }
 
 impl From<MathError> for BallastError {
@@ -194,6 +210,7 @@ impl From<LiquidationError> for BallastError {
             LiquidationError::Math(math) => math.into(),
             LiquidationError::WouldLeaveDust => BallastError::LiquidationWouldLeaveDust,
             LiquidationError::NothingToRepay => BallastError::NothingToLiquidate,
+            LiquidationError::MustClosePosition => BallastError::LiquidationMustClosePosition,
         }
     }
 }

@@ -5,8 +5,9 @@ use anchor_lang::prelude::*;
 
 use crate::errors::{BallastError, MathResultExt};
 use crate::math::health::HealthTotals;
-use crate::math::value::{value_wad_ceil, value_wad_floor};
-use crate::oracle::{read_price, PolicyPrice, PricePolicyKind};
+use crate::math::liquidation::{LiquidationRequest, PositionQuote};
+use crate::math::value::{value_wad_ceil, value_wad_floor, Price};
+use crate::oracle::{read_last_price, read_price, PolicyPrice, PricePolicyKind};
 use crate::state::{Market, Obligation, Reserve};
 
 /// One reserve of an obligation, as valued.
@@ -19,6 +20,9 @@ pub struct ValuedReserve {
     pub reserve: Reserve,
     /// Price under the policy, or `None` when no position in it needs one.
     pub price: Option<PolicyPrice>,
+    /// The price failed the liquidation policy and is the feed's last published price, used
+    /// because the obligation's positions in this reserve are negligible at it.
+    pub negligible: bool,
 }
 
 /// Prices and reserves of every position of one obligation.
@@ -34,6 +38,11 @@ pub type LiveReserves<'a> = &'a [(Pubkey, &'a Reserve)];
 impl Valuation {
     /// Checks `remaining` is exactly `[reserve, oracle]` for each of `obligation`'s reserves
     /// (canonical order, each once) and reads every needed price under `kind`.
+    ///
+    /// Under the liquidation policy, a reserve other than the instruction's named (`live`)
+    /// reserves whose price fails the policy is still valued if the obligation's positions in it
+    /// are worth at most the market's negligible value at the feed's last published price: a
+    /// dust position (a deposit reads no price) must not block a liquidation or a write-off.
     pub fn load(
         market_key: &Pubkey,
         market: &Market,
@@ -53,25 +62,52 @@ impl Valuation {
             let account = &remaining[position * 2];
             let oracle = &remaining[position * 2 + 1];
             require_keys_eq!(*account.key, *key, BallastError::InvalidRemainingAccounts);
-            let reserve = match live.iter().find(|(live_key, _)| live_key == key) {
+            let named = live.iter().find(|(live_key, _)| live_key == key);
+            let reserve = match named {
                 Some((_, reserve)) => (*reserve).clone(),
                 None => load_reserve(account)?.projected(now)?,
             };
             require_keys_eq!(reserve.market, *market_key, BallastError::WrongMarket);
+            // Every listed oracle is the reserve's own, read or not: the list has one meaning.
+            require_keys_eq!(
+                *oracle.key,
+                reserve.config.oracle.oracle_account,
+                BallastError::OracleWrongAccount
+            );
             let needs_price = obligation.borrow(key).is_some()
                 || obligation
                     .deposit(key)
                     .is_some_and(|deposit| deposit.collateral_enabled);
-            let price = if needs_price {
-                Some(read_price(market, &reserve, oracle, kind, now)?)
-            } else {
+            let mut negligible = false;
+            let price = if !needs_price {
                 None
+            } else {
+                match read_price(market, &reserve, oracle, kind, now) {
+                    Ok(price) => Some(price),
+                    Err(error) if kind == PricePolicyKind::Liquidation && named.is_none() => {
+                        let Ok(last) = read_last_price(market, &reserve, oracle) else {
+                            return Err(error);
+                        };
+                        let value = position_value(obligation, key, &reserve, last)?;
+                        if value > market.liquidation.bad_debt_collateral_dust_value {
+                            return Err(error);
+                        }
+                        negligible = true;
+                        Some(PolicyPrice {
+                            collateral: last,
+                            debt: last,
+                            publish_time: 0,
+                        })
+                    }
+                    Err(error) => return Err(error),
+                }
             };
             reserves.push(ValuedReserve {
                 key: *key,
                 account_index: position * 2,
                 reserve,
                 price,
+                negligible,
             });
         }
         Ok(Valuation { reserves })
@@ -104,9 +140,7 @@ impl Valuation {
                 .price
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
             let tokens = entry.reserve.tokens_for_shares(deposit.shares)?;
-            let value =
-                value_wad_floor(u128::from(tokens), entry.reserve.decimals, price.collateral)
-                    .or_err()?;
+            let value = collateral_value(tokens, &entry.reserve, price.collateral);
             let config = &entry.reserve.config;
             totals
                 .add_collateral(
@@ -123,14 +157,99 @@ impl Valuation {
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
             let owed = entry.reserve.owed_tokens(borrow.scaled_debt)?;
             totals
-                .add_debt(
-                    value_wad_ceil(u128::from(owed), entry.reserve.decimals, price.debt)
-                        .or_err()?,
-                )
+                .add_debt(debt_value(owed, &entry.reserve, price.debt))
                 .or_err()?;
         }
         Ok(totals)
     }
+
+    /// What `size_liquidation` needs to size repaying `repay` and seizing `collateral` of
+    /// `obligation`, valued with `totals` (these prices): the one place the program and the
+    /// keeper build it.
+    pub fn liquidation_request(
+        &self,
+        obligation: &Obligation,
+        totals: &HealthTotals,
+        repay: &Pubkey,
+        collateral: &Pubkey,
+        max_repay: u64,
+    ) -> Result<LiquidationRequest> {
+        let borrow = obligation
+            .borrow(repay)
+            .ok_or(BallastError::NoBorrowInReserve)?;
+        let deposit = obligation
+            .deposit(collateral)
+            .filter(|deposit| deposit.collateral_enabled)
+            .ok_or(BallastError::NoDepositInReserve)?;
+        let debt = self.get(repay)?;
+        let seized = self.get(collateral)?;
+        let debt_price = debt.price.ok_or(BallastError::NoBorrowInReserve)?;
+        let collateral_price = seized.price.ok_or(BallastError::NoDepositInReserve)?;
+        let config = &seized.reserve.config;
+        Ok(LiquidationRequest {
+            health_wad: totals.health_factor_wad().or_err()?,
+            total_debt_value: totals.debt_value,
+            total_collateral_value: totals.collateral_value,
+            debt: PositionQuote {
+                tokens: debt.reserve.owed_tokens(borrow.scaled_debt)?,
+                decimals: debt.reserve.decimals,
+                price: debt_price.debt,
+            },
+            collateral: PositionQuote {
+                tokens: u128::from(seized.reserve.tokens_for_shares(deposit.shares)?),
+                decimals: seized.reserve.decimals,
+                price: collateral_price.collateral,
+            },
+            collateral_share_value_wad: seized.reserve.share_value_wad()?,
+            collateral_liquidation_threshold_bps: u64::from(config.liquidation_threshold_bps),
+            min_bonus_bps: u64::from(config.min_liquidation_bonus_bps),
+            max_bonus_bps: u64::from(config.max_liquidation_bonus_bps),
+            protocol_fee_bps: u64::from(config.protocol_liquidation_fee_bps),
+            max_repay,
+        })
+    }
+
+    /// Whether liquidations are paused on any reserve of the obligation: a write-off, which
+    /// changes every one of them, then waits for `realize_bad_debt` after the pause.
+    pub fn any_liquidation_paused(&self) -> bool {
+        self.reserves
+            .iter()
+            .any(|entry| entry.reserve.pause_flags & crate::state::PAUSE_LIQUIDATE != 0)
+    }
+}
+
+/// Value (USD WAD, rounded down) of `tokens` of collateral; saturates at `u128::MAX`, which
+/// only understates it.
+fn collateral_value(tokens: u64, reserve: &Reserve, price: Price) -> u128 {
+    value_wad_floor(u128::from(tokens), reserve.decimals, price).unwrap_or(u128::MAX)
+}
+
+/// Value (USD WAD, rounded up) of `owed` debt tokens; a debt too large for a `u128` value is
+/// worth `u128::MAX` (≈ $3.4 × 10²⁰), more than any collateral.
+fn debt_value(owed: u128, reserve: &Reserve, price: Price) -> u128 {
+    value_wad_ceil(owed, reserve.decimals, price).unwrap_or(u128::MAX)
+}
+
+/// Value of `obligation`'s positions in `key` at `price`: enabled collateral plus debt.
+fn position_value(
+    obligation: &Obligation,
+    key: &Pubkey,
+    reserve: &Reserve,
+    price: Price,
+) -> Result<u128> {
+    let mut value = 0u128;
+    if let Some(deposit) = obligation
+        .deposit(key)
+        .filter(|deposit| deposit.collateral_enabled)
+    {
+        let tokens = reserve.tokens_for_shares(deposit.shares)?;
+        value = value.saturating_add(collateral_value(tokens, reserve, price));
+    }
+    if let Some(borrow) = obligation.borrow(key) {
+        let owed = reserve.owed_tokens(borrow.scaled_debt)?;
+        value = value.saturating_add(debt_value(owed, reserve, price));
+    }
+    Ok(value)
 }
 
 /// Deserializes a reserve from an account after checking it is owned by this program.

@@ -15,11 +15,11 @@ use ballast::math::interest::{
     per_second_rate_wad_ceil, utilization_wad_floor, RateCurve,
 };
 use ballast::math::liquidation::{
-    liquidation_bonus_bps, max_repay_value, size_liquidation, split_bad_debt, LiquidationError,
-    LiquidationRequest, LiquidationSettings, PositionQuote,
+    bonus_curve_bps, max_repay_value, neutral_bonus_bps, size_liquidation, split_bad_debt,
+    LiquidationError, LiquidationRegime, LiquidationRequest, LiquidationSettings, PositionQuote,
 };
 use ballast::math::shares::{
-    assets_wad_for_shares_floor, debt_tokens_ceil, debt_wad_floor, scaled_debt_for_borrow_ceil,
+    assets_wad_for_shares_floor, debt_units_ceil, debt_wad_floor, scaled_debt_for_borrow_ceil,
     scaled_debt_for_repay_floor, shares_for_deposit_floor, shares_for_withdrawal_ceil,
     tokens_for_shares_floor,
 };
@@ -218,14 +218,12 @@ proptest! {
         prop_assert_eq!(scaled_debt_for_borrow_ceil(amount, index), ceil(&exact_scaled));
         prop_assert_eq!(scaled_debt_for_repay_floor(amount, index), floor(&exact_scaled));
         prop_assert_eq!(debt_wad_floor(scaled, index), floor(&(q(scaled) * &index_q / wad())));
-        match ceil(&(q(scaled) * &index_q / (wad() * wad()))) {
-            Ok(value) if value <= u128::from(u64::MAX) => prop_assert_eq!(debt_tokens_ceil(scaled, index), Ok(value as u64)),
-            _ => prop_assert_eq!(debt_tokens_ceil(scaled, index), Err(MathError::Overflow)),
-        }
+        // Owed tokens are never narrowed to u64: a debt beyond a u64 balance is still counted.
+        prop_assert_eq!(debt_units_ceil(scaled, index), ceil(&(q(scaled) * &index_q / (wad() * wad()))));
         if let Ok(added) = scaled_debt_for_borrow_ceil(amount, index) {
-            if let Ok(owed) = debt_tokens_ceil(added, index) {
-                prop_assert!(owed >= amount, "borrowed {} owes {}", amount, owed);
-                prop_assert!(owed <= amount.saturating_add(1), "borrowed {} owes {}", amount, owed);
+            if let Ok(owed) = debt_units_ceil(added, index) {
+                prop_assert!(owed >= u128::from(amount), "borrowed {} owes {}", amount, owed);
+                prop_assert!(owed <= u128::from(amount) + 1, "borrowed {} owes {}", amount, owed);
             }
             // A partial repayment of what was borrowed never removes more than was added.
             if let Ok(removed) = scaled_debt_for_repay_floor(amount, index) {
@@ -433,10 +431,44 @@ fn settings() -> impl Strategy<Value = LiquidationSettings> {
         })
 }
 
-fn request() -> impl Strategy<Value = LiquidationRequest> {
+/// An obligation around one liquidation: the seized collateral and the repaid borrow, plus
+/// other collateral (value, LT) and other debt (value) that the liquidation does not touch.
+#[derive(Debug, Clone)]
+struct Scenario {
+    request: LiquidationRequest,
+    other_collateral: u128,
+    other_lt: u64,
+    other_debt: u128,
+}
+
+impl Scenario {
+    /// Exact weighted collateral and debt (USD WAD) of the obligation with the seized and repaid
+    /// positions at `collateral` and `debt` tokens (the model keeps tokens, not shares).
+    fn weighted_and_debt(&self, collateral: u128, debt: u128) -> (BigRational, BigRational) {
+        let r = &self.request;
+        let seized = exact_value(collateral, r.collateral.decimals, r.collateral.price)
+            * ratio(
+                u128::from(r.collateral_liquidation_threshold_bps),
+                u128::from(BPS),
+            );
+        let other = q(self.other_collateral) * ratio(u128::from(self.other_lt), u128::from(BPS));
+        let owed = exact_value(debt, r.debt.decimals, r.debt.price) + q(self.other_debt);
+        (seized + other, owed)
+    }
+
+    fn unweighted(&self, collateral: u128, debt: u128) -> (BigRational, BigRational) {
+        let r = &self.request;
+        (
+            exact_value(collateral, r.collateral.decimals, r.collateral.price)
+                + q(self.other_collateral),
+            exact_value(debt, r.debt.decimals, r.debt.price) + q(self.other_debt),
+        )
+    }
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     (
         (
-            0u128..WAD,
             prop_oneof![1u64..1_000_000_000_000, any::<u64>()],
             0u8..=9,
             realistic_price(),
@@ -448,38 +480,63 @@ fn request() -> impl Strategy<Value = LiquidationRequest> {
         ),
         (1_000u64..9_500, 0u64..2_000, 0u64..3_000, 0u64..=10_000),
         prop_oneof![Just(u64::MAX), amount()],
-        0u128..(1u128 << 100),
+        (0u128..(1u128 << 80), 1u64..9_500, 0u128..(1u128 << 80)),
     )
-        .prop_map(
+        .prop_filter_map(
+            "a liquidatable obligation",
             |(
-                (health, debt_tokens, debt_decimals, debt_price),
+                (debt_tokens, debt_decimals, debt_price),
                 (collateral_tokens, collateral_decimals, collateral_price),
                 (lt, min_bonus, extra_bonus, fee),
                 max_repay,
-                extra_debt,
+                (other_collateral, other_lt, other_debt),
             )| {
-                let debt = PositionQuote {
-                    tokens: debt_tokens,
-                    decimals: debt_decimals,
-                    price: debt_price,
-                };
-                let debt_value = value_wad_ceil(u128::from(debt_tokens), debt_decimals, debt_price)
-                    .unwrap_or(u128::MAX / 4);
-                LiquidationRequest {
-                    health_wad: health,
-                    total_debt_value: debt_value.saturating_add(extra_debt),
-                    debt,
-                    collateral: PositionQuote {
-                        tokens: collateral_tokens,
-                        decimals: collateral_decimals,
-                        price: collateral_price,
-                    },
-                    collateral_liquidation_threshold_bps: lt,
-                    min_bonus_bps: min_bonus,
-                    max_bonus_bps: min_bonus + extra_bonus,
-                    protocol_fee_bps: fee,
-                    max_repay,
+                let debt_value =
+                    value_wad_ceil(u128::from(debt_tokens), debt_decimals, debt_price).ok()?;
+                let collateral_value = value_wad_floor(
+                    u128::from(collateral_tokens),
+                    collateral_decimals,
+                    collateral_price,
+                )
+                .ok()?;
+                let mut totals = HealthTotals::default();
+                totals.add_collateral(collateral_value, lt, lt).ok()?;
+                totals
+                    .add_collateral(other_collateral, other_lt, other_lt)
+                    .ok()?;
+                totals.add_debt(debt_value).ok()?;
+                totals.add_debt(other_debt).ok()?;
+                if !totals.is_liquidatable() {
+                    return None;
                 }
+                // Keep LT · (1 + max bonus) < 1, as the config bounds do.
+                let max_bonus = (min_bonus + extra_bonus).min(BPS * BPS / lt - BPS - 1);
+                Some(Scenario {
+                    request: LiquidationRequest {
+                        health_wad: totals.health_factor_wad().ok()?,
+                        total_debt_value: totals.debt_value,
+                        total_collateral_value: totals.collateral_value,
+                        debt: PositionQuote {
+                            tokens: u128::from(debt_tokens),
+                            decimals: debt_decimals,
+                            price: debt_price,
+                        },
+                        collateral: PositionQuote {
+                            tokens: u128::from(collateral_tokens),
+                            decimals: collateral_decimals,
+                            price: collateral_price,
+                        },
+                        collateral_share_value_wad: WAD / 1_000_000,
+                        collateral_liquidation_threshold_bps: lt,
+                        min_bonus_bps: min_bonus.min(max_bonus),
+                        max_bonus_bps: max_bonus,
+                        protocol_fee_bps: fee,
+                        max_repay,
+                    },
+                    other_collateral,
+                    other_lt,
+                    other_debt,
+                })
             },
         )
 }
@@ -488,59 +545,84 @@ proptest! {
     #![proptest_config(config(6_000))]
 
     #[test]
-    fn the_bonus_stays_between_its_bounds_and_inside_the_buffer(health in 0u128..(2 * WAD), lt in 1u64..10_000, min in 0u64..3_000, extra in 0u64..3_000) {
-        let bonus = liquidation_bonus_bps(health, lt, min, min + extra).unwrap();
-        prop_assert!(bonus >= min && bonus <= min + extra);
-        // With a buffer, LT·(1 + bonus) < HF: the liquidation leaves the position healthier.
-        if bonus > min {
-            prop_assert!(q(u128::from(lt)) * q(u128::from(BPS + bonus)) * wad() < q(health) * q(u128::from(BPS)) * q(u128::from(BPS)));
+    fn the_bonus_stays_on_its_curve_and_the_neutral_bonus_keeps_health(health in 0u128..(2 * WAD), lt in 1u64..10_000, min in 0u64..3_000, extra in 0u64..3_000) {
+        let curve = bonus_curve_bps(health, min, min + extra).unwrap();
+        prop_assert!(curve >= min && curve <= min + extra);
+        // At the neutral bonus, LT·(1 + bonus) ≤ HF: seizing leaves health unchanged or higher.
+        if let Some(neutral) = neutral_bonus_bps(health, lt).unwrap() {
+            prop_assert!(q(u128::from(lt)) * q(u128::from(BPS + neutral)) * wad() <= q(health) * q(u128::from(BPS)) * q(u128::from(BPS)));
+        } else {
+            prop_assert!(q(health) * q(u128::from(BPS)) <= q(u128::from(lt)) * wad() + wad());
         }
     }
 
     #[test]
-    fn a_sized_liquidation_respects_value_bounds_close_factor_and_fee(settings in settings(), request in request()) {
+    fn a_sized_liquidation_respects_value_bounds_close_factor_fee_health_and_surplus(settings in settings(), scenario in scenario()) {
+        let request = scenario.request;
         let outcome = match size_liquidation(&settings, &request) {
             Ok(outcome) => outcome,
             Err(LiquidationError::Math(error)) => {
                 prop_assert_eq!(error, MathError::Overflow);
                 return Ok(());
             }
+            Err(LiquidationError::MustClosePosition) => {
+                // Only below the buffer, and only for a request too small to close a position.
+                prop_assert!(request.max_repay < u64::MAX);
+                return Ok(());
+            }
             Err(_) => return Ok(()),
         };
         let debt = request.debt;
         let collateral = request.collateral;
-        prop_assert!(outcome.repay_tokens > 0 && outcome.seize_tokens > 0);
-        prop_assert!(outcome.repay_tokens <= debt.tokens && outcome.repay_tokens <= request.max_repay);
-        prop_assert!(outcome.seize_tokens <= collateral.tokens);
+        let (repay, seize) = (u128::from(outcome.repay_tokens), u128::from(outcome.seize_tokens));
+        prop_assert!(repay > 0 && seize > 0);
+        prop_assert!(repay <= debt.tokens && outcome.repay_tokens <= request.max_repay);
+        prop_assert!(seize <= collateral.tokens);
         prop_assert!(outcome.fee_tokens <= outcome.seize_tokens);
-        prop_assert!(outcome.bonus_bps >= request.min_bonus_bps && outcome.bonus_bps <= request.max_bonus_bps);
+        prop_assert!(outcome.bonus_bps <= request.max_bonus_bps);
+        prop_assert_eq!(outcome.takes_all_collateral, seize == collateral.tokens);
+        prop_assert_eq!(outcome.repays_whole_borrow, repay == debt.tokens);
         // repaid value ≤ seized value ≤ repaid value × (1 + bonus) + one unit.
-        let repaid = exact_value(u128::from(outcome.repay_tokens), debt.decimals, debt.price);
-        let seized = exact_value(u128::from(outcome.seize_tokens), collateral.decimals, collateral.price);
+        let repaid = exact_value(repay, debt.decimals, debt.price);
+        let seized = exact_value(seize, collateral.decimals, collateral.price);
         let unit_debt = exact_value(1, debt.decimals, debt.price);
         let unit_collateral = exact_value(1, collateral.decimals, collateral.price);
         let bonus = ratio(u128::from(BPS + outcome.bonus_bps), u128::from(BPS));
         prop_assert!(seized <= (&repaid * &bonus + &unit_collateral + q(1) / wad()), "seized {} > repaid {} × {}", seized, repaid, bonus);
         prop_assert!(repaid <= (&seized + &unit_debt + &unit_collateral), "repaid {} > seized {}", repaid, seized);
         // The fee is the protocol's share of the bonus part of the seizure, rounded up.
-        let fee_exact = q(u128::from(outcome.seize_tokens)) * q(u128::from(outcome.bonus_bps) * u128::from(request.protocol_fee_bps))
+        let fee_exact = q(seize) * q(u128::from(outcome.bonus_bps) * u128::from(request.protocol_fee_bps))
             / q((u128::from(BPS) + u128::from(outcome.bonus_bps)) * u128::from(BPS));
-        prop_assert_eq!(Ok(u128::from(outcome.fee_tokens)), ceil(&fee_exact).map(|f| f.min(u128::from(outcome.seize_tokens))));
-        // The close factor binds unless the dust rule took the whole position.
-        let cap_value = max_repay_value(&settings, request.health_wad, request.total_debt_value).unwrap();
-        if q(cap_value) < exact_value(u128::from(debt.tokens), debt.decimals, debt.price) && !outcome.takes_all_collateral {
-            let cap_tokens = tokens_for_value_floor(cap_value, debt.decimals, debt.price).unwrap().min(u128::from(debt.tokens));
-            prop_assert!(
-                u128::from(outcome.repay_tokens) <= cap_tokens || outcome.repay_tokens == debt.tokens,
-                "repaid {} over the cap {} without taking the position",
-                outcome.repay_tokens,
-                cap_tokens
-            );
+        prop_assert_eq!(Ok(u128::from(outcome.fee_tokens)), ceil(&fee_exact).map(|f| f.min(seize)));
+        match outcome.regime {
+            LiquidationRegime::Buffer => {
+                // The close factor binds unless the dust rule took the whole position.
+                let cap_value = max_repay_value(&settings, request.health_wad, request.total_debt_value).unwrap();
+                if q(cap_value) < exact_value(debt.tokens, debt.decimals, debt.price) && !outcome.takes_all_collateral {
+                    let cap_tokens = tokens_for_value_floor(cap_value, debt.decimals, debt.price).unwrap().min(debt.tokens);
+                    prop_assert!(repay <= cap_tokens || repay == debt.tokens, "repaid {} over the cap {} without taking the position", repay, cap_tokens);
+                }
+                // No dust left behind on the debt side.
+                let left = debt.tokens - repay;
+                if left > 0 && !outcome.takes_all_collateral {
+                    prop_assert!(value_wad_ceil(left, debt.decimals, debt.price).unwrap() >= settings.dust_value);
+                }
+                // A partial liquidation with a buffer raises health, exactly.
+                if !outcome.closes_a_position() {
+                    let (w0, d0) = scenario.weighted_and_debt(collateral.tokens, debt.tokens);
+                    let (w1, d1) = scenario.weighted_and_debt(collateral.tokens - seize, debt.tokens - repay);
+                    prop_assert!(&w1 * &d0 >= &w0 * &d1, "health fell: {}/{} -> {}/{}", w0, d0, w1, d1);
+                }
+            }
+            // Below the buffer every liquidation closes a position: progress, not a slow bleed.
+            LiquidationRegime::Clearing => prop_assert!(outcome.closes_a_position()),
         }
-        // No dust left behind on the debt side.
-        let left = debt.tokens - outcome.repay_tokens;
-        if left > 0 && !outcome.takes_all_collateral {
-            prop_assert!(value_wad_ceil(u128::from(left), debt.decimals, debt.price).unwrap() >= settings.dust_value);
+        // A solvent obligation stays solvent: the bonus is paid from the surplus, never by
+        // depositors (up to the rounding of one base unit on each side).
+        let (c0, d0) = scenario.unweighted(collateral.tokens, debt.tokens);
+        if request.total_collateral_value >= request.total_debt_value && c0 >= d0 {
+            let (c1, d1) = scenario.unweighted(collateral.tokens - seize, debt.tokens - repay);
+            prop_assert!(&c1 + &unit_debt + &unit_collateral >= d1, "solvent obligation made insolvent: {}/{} -> {}/{}", c0, d0, c1, d1);
         }
     }
 

@@ -193,60 +193,54 @@ async fn a_legacy_position_priced_by_another_feed_is_refused() {
 }
 
 #[tokio::test]
-async fn a_pull_position_priced_by_another_feeds_update_is_refused() {
+async fn a_pull_position_priced_by_anything_but_its_feed_account_is_refused() {
     let (mut h, borrower) = setup().await;
     let mut remaining = canonical(&mut h, &borrower).await;
+    let sol_feed = h.assets[SOL].feed;
+    // Regression (issue 9, item 4): a fully verified update of the same feed at another
+    // address used to be accepted, so a caller could choose which update priced a position
+    // (an older wick, say). Only the reserve's pinned price-feed account is read.
     let imposter = Pubkey::new_unique();
-    let other_feed = Feed::at(15_000.0, h.now, [0xcd; 32]);
     h.write_account(
         &imposter,
         &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::pull_price_update_data(&other_feed),
+        pyth::pull_price_update_data(&sol_feed),
     );
     remaining[3].pubkey = imposter;
     assert_health_check_refuses(
         &mut h,
         &borrower,
         remaining.clone(),
-        BallastError::OracleFeedMismatch,
+        BallastError::OracleWrongAccount,
     )
     .await;
 
-    // The same bytes under a program the market does not trust.
-    let sol_feed = h.assets[SOL].feed;
-    h.write_account(
-        &imposter,
-        &Pubkey::new_unique(),
-        pyth::pull_price_update_data(&sol_feed),
-    );
-    assert_health_check_refuses(
-        &mut h,
-        &borrower,
-        remaining.clone(),
-        BallastError::OracleWrongOwner,
-    )
-    .await;
+    // The pinned account itself: another feed's update, another owner, legacy bytes.
+    let pinned = h.assets[SOL].keys.oracle;
+    remaining[3].pubkey = pinned;
+    let other_feed = Feed::at(15_000.0, h.now, [0xcd; 32]);
+    for (owner, data, error) in [
+        (
+            pyth::PYTH_RECEIVER_PROGRAM,
+            pyth::pull_price_update_data(&other_feed),
+            BallastError::OracleFeedMismatch,
+        ),
+        (
+            Pubkey::new_unique(),
+            pyth::pull_price_update_data(&sol_feed),
+            BallastError::OracleWrongOwner,
+        ),
+        (
+            pyth::PYTH_RECEIVER_PROGRAM,
+            pyth::legacy_price_account_data(&sol_feed),
+            BallastError::OracleUnparsable,
+        ),
+    ] {
+        h.write_account(&pinned, &owner, data);
+        assert_health_check_refuses(&mut h, &borrower, remaining.clone(), error).await;
+    }
 
-    // A legacy price account where a pull update belongs does not parse.
-    h.write_account(
-        &imposter,
-        &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::legacy_price_account_data(&sol_feed),
-    );
-    assert_health_check_refuses(
-        &mut h,
-        &borrower,
-        remaining.clone(),
-        BallastError::OracleUnparsable,
-    )
-    .await;
-
-    // Pull feeds configured without a pinned account accept any verified update of the feed.
-    h.write_account(
-        &imposter,
-        &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::pull_price_update_data(&sol_feed),
-    );
+    h.publish(SOL, sol_feed);
     h.borrow_with(&borrower, USDC, 1_000_000_000, remaining)
         .await
         .unwrap();
@@ -255,11 +249,9 @@ async fn a_pull_position_priced_by_another_feeds_update_is_refused() {
 #[tokio::test]
 async fn a_new_borrow_must_list_the_reserve_it_adds() {
     let (mut h, borrower) = setup().await;
-    let _sol_lender = lender(&mut h, SOL, 100 * ONE_SOL).await;
-    // The obligation as it is now does not list SOL as a borrow; the list is the same, since
-    // SOL is already a deposit: borrowing from it needs no new pair.
+    // Borrowing more from a reserve the obligation already owes adds no pair.
     let remaining = canonical(&mut h, &borrower).await;
-    h.borrow_with(&borrower, SOL, ONE_SOL, remaining)
+    h.borrow_with(&borrower, USDC, 1_000_000, remaining)
         .await
         .unwrap();
 
@@ -340,4 +332,122 @@ async fn the_reserves_own_vault_cannot_be_named_as_a_payout_destination() {
     );
     let result = h.send(&[ix], &[&borrower.keypair]).await;
     assert_refused(&mut h, result, duplicate, &[&borrower], &[], &before).await;
+}
+
+/// Issue 9, item 6: `withdraw`, `borrow` and `liquidate` checked only the destination's mint,
+/// so the reserve's fund vault was accepted as a payout account: the tokens landed outside the
+/// books (`fund vault ≠ fund balance`) where nothing can sweep them. No vault of any reserve, of
+/// any market, nor any account the reserve owns, is a user's source or destination.
+#[tokio::test]
+async fn no_reserve_vault_of_any_market_is_accepted_as_a_users_token_account() {
+    let (mut h, borrower) = setup().await;
+    let remaining = canonical(&mut h, &borrower).await;
+    let usdc = h.assets[USDC].keys;
+    let btc = h.assets[BTC].keys;
+    let foreign = h.list_in_another_market(USDC).await;
+    // A plain token account whose authority is the USDC reserve itself.
+    let owned_by_reserve = h.create_token_account(&usdc.reserve, USDC).await;
+    let vault = BallastError::ProtocolVaultNotAllowed;
+    let extra = [
+        foreign.liquidity_vault,
+        foreign.fund_vault,
+        owned_by_reserve,
+    ];
+    let before = snapshot(&mut h, &[&borrower], &extra).await;
+    for destination in [
+        usdc.fund_vault,
+        foreign.liquidity_vault,
+        foreign.fund_vault,
+        owned_by_reserve,
+    ] {
+        let ix = client::borrow(
+            &borrower.pubkey(),
+            &h.market,
+            &usdc,
+            &borrower.obligation,
+            &destination,
+            1_000_000,
+            remaining.clone(),
+        );
+        let result = h.send(&[ix], &[&borrower.keypair]).await;
+        assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;
+    }
+    let ix = client::withdraw(
+        &borrower.pubkey(),
+        &h.market,
+        &btc,
+        &borrower.obligation,
+        &btc.fund_vault,
+        1_000,
+        remaining.clone(),
+    );
+    let result = h.send(&[ix], &[&borrower.keypair]).await;
+    assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;
+    // As a source: deposit, repay and fund contributions.
+    let ix = client::deposit(
+        &borrower.pubkey(),
+        &h.market,
+        &btc,
+        &borrower.obligation,
+        &btc.fund_vault,
+        1_000,
+    );
+    let result = h.send(&[ix], &[&borrower.keypair]).await;
+    assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;
+    let ix = client::repay(
+        &borrower.pubkey(),
+        &h.market,
+        &usdc,
+        &borrower.obligation,
+        &usdc.fund_vault,
+        1_000,
+    );
+    let result = h.send(&[ix], &[&borrower.keypair]).await;
+    assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;
+    let ix = client::fund_reserve(
+        &borrower.pubkey(),
+        &h.market,
+        &usdc,
+        &foreign.liquidity_vault,
+        1_000,
+    );
+    let result = h.send(&[ix], &[&borrower.keypair]).await;
+    assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;
+    // A liquidator's collateral destination: the seized reserve's fund vault.
+    h.set_price(BTC, 10_000.0);
+    h.set_price(SOL, 10.0);
+    let liquidator = h.funded_user(USDC, 10 * USDC_10K).await;
+    let obligation = h.obligation(&borrower.obligation).await;
+    let accounts = client::LiquidationAccounts {
+        liquidator: liquidator.pubkey(),
+        market: h.market,
+        obligation: borrower.obligation,
+        repay_source: liquidator.tokens[USDC],
+        collateral_destination: Some(btc.fund_vault),
+        liquidator_obligation: None,
+    };
+    let args = ballast::instructions::LiquidateArgs {
+        max_repay: u64::MAX,
+        min_collateral_out: 0,
+        receive_shares: false,
+    };
+    let ix = client::liquidate(&accounts, &usdc, &btc, args, h.remaining(&obligation, true));
+    let before = snapshot(&mut h, &[&borrower, &liquidator], &extra).await;
+    let result = h.send(&[ix], &[&liquidator.keypair]).await;
+    assert_refused_with(
+        &mut h,
+        result,
+        vault,
+        &[&borrower, &liquidator],
+        &extra,
+        &before,
+    )
+    .await;
+    // The funds' books still match their vaults to the unit.
+    for asset in [USDC, BTC] {
+        let reserve = h.reserve(asset).await;
+        let address = h.assets[asset].keys.fund_vault;
+        let fund_vault = h.balance(&address).await;
+        assert_eq!(fund_vault, reserve.fund_balance + reserve.fund_receivable);
+    }
 }

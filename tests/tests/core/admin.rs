@@ -99,8 +99,19 @@ async fn a_market_with_liquidation_settings_out_of_bounds_is_not_created() {
             dust_value: 1_000 * WAD + 1,
             ..ok
         },
+        // The negligible value is positive, at most the dust value and at most $1 (issue 9,
+        // item 5: a $1 000 setting let anyone write off $900 of collateral against $100 of debt).
         LiquidationConfig {
-            bad_debt_collateral_dust_value: 1_000 * WAD + 1,
+            bad_debt_collateral_dust_value: 0,
+            ..ok
+        },
+        LiquidationConfig {
+            bad_debt_collateral_dust_value: ok.dust_value + 1,
+            ..ok
+        },
+        LiquidationConfig {
+            dust_value: 1_000 * WAD,
+            bad_debt_collateral_dust_value: WAD + 1,
             ..ok
         },
         LiquidationConfig {
@@ -125,7 +136,7 @@ async fn a_market_with_liquidation_settings_out_of_bounds_is_not_created() {
         full_liquidation_health_bps: 10_000,
         full_liquidation_debt_value: 1_000_000 * WAD,
         dust_value: 1_000 * WAD,
-        bad_debt_collateral_dust_value: 1_000 * WAD,
+        bad_debt_collateral_dust_value: WAD,
     };
     let ix = client::init_market(&admin.pubkey(), market_args(7, edge));
     h.send(&[ix], &[&admin]).await.unwrap();

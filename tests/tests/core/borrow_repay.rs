@@ -431,7 +431,7 @@ async fn owed_now(h: &mut Harness, obligation: &Pubkey, index: usize) -> u64 {
         .await
         .borrow(&key)
         .map_or(0, |b| b.scaled_debt);
-    reserve.owed_tokens(scaled).unwrap()
+    u64::try_from(reserve.owed_tokens(scaled).unwrap()).unwrap()
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! `set_collateral`: enabling never needs a price, disabling with debt ends with the strict
-//! borrow-limit check.
+//! `set_collateral`: without debt no price is read; with debt, enabling needs a valid strict
+//! price for the enabled reserve and disabling ends with the strict borrow-limit check. A
+//! deposit opens a new slot disabled while the obligation owes anything.
 
 use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
@@ -120,15 +121,112 @@ async fn disabling_collateral_with_debt_and_no_remaining_accounts_is_refused() {
 }
 
 #[tokio::test]
-async fn enabling_collateral_with_debt_needs_no_price() {
+async fn enabling_collateral_with_debt_needs_a_valid_strict_price_for_that_reserve_only() {
     let mut h = Harness::new().await;
     let borrower = two_collaterals(&mut h).await;
     h.set_collateral(&borrower, SOL, false).await.unwrap();
-    break_every_oracle(&mut h);
-    h.set_collateral(&borrower, SOL, true).await.unwrap();
     let sol = h.assets[SOL].keys.reserve;
+    // Regression (issue 9, item 3): enabling used to read no price, so a position whose feed
+    // was broken could join the valuation and block every liquidation of the obligation.
+    let sol_feed = h.assets[SOL].feed;
+    let mut stale = sol_feed;
+    stale.publish_time = h.now - 61;
+    h.publish(SOL, stale);
+    let before = h.snapshot_users(&[&borrower]).await;
+    let result = h.set_collateral(&borrower, SOL, true).await;
+    h.assert_rejected(result, BallastError::OracleStale, &[&borrower], &before)
+        .await;
+    // Only the enabled reserve's price is read: every other feed may be broken.
+    break_every_oracle(&mut h);
+    h.publish(SOL, sol_feed);
+    h.set_collateral(&borrower, SOL, true).await.unwrap();
     assert!(collateral_enabled(
         &h.obligation(&borrower.obligation).await,
+        &sol
+    ));
+}
+
+#[tokio::test]
+async fn enabling_with_debt_must_name_the_enabled_reserve_and_its_oracle() {
+    let mut h = Harness::new().await;
+    let borrower = two_collaterals(&mut h).await;
+    h.set_collateral(&borrower, SOL, false).await.unwrap();
+    let sol = h.assets[SOL].keys.reserve;
+    let btc = h.assets[BTC].keys;
+    let obligation = h.obligation(&borrower.obligation).await;
+    let wrong = [
+        vec![],
+        vec![
+            anchor_lang::prelude::AccountMeta::new_readonly(btc.reserve, false),
+            anchor_lang::prelude::AccountMeta::new_readonly(btc.oracle, false),
+        ],
+        h.remaining(&obligation, false),
+    ];
+    for remaining in wrong {
+        let before = h.snapshot_users(&[&borrower]).await;
+        let ix = client::set_collateral(
+            &borrower.pubkey(),
+            &h.market,
+            &borrower.obligation,
+            &sol,
+            true,
+            remaining,
+        );
+        let result = h.send(&[ix], &[&borrower.keypair]).await;
+        h.assert_rejected(
+            result,
+            BallastError::InvalidRemainingAccounts,
+            &[&borrower],
+            &before,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_deposit_into_a_new_reserve_while_in_debt_starts_disabled_and_one_transaction_rescues() {
+    let mut h = Harness::new().await;
+    let _lender = lender(&mut h, USDC, 10 * USDC_10K).await;
+    let borrower = btc_holder(&mut h).await;
+    h.borrow(&borrower, USDC, 20_000_000_000).await.unwrap();
+    // Regression (issue 9, item 3): the slot used to open enabled without reading a price.
+    h.mint_to(SOL, &borrower.tokens[SOL], 20 * ONE_SOL).await;
+    h.deposit(&borrower, SOL, ONE_SOL).await.unwrap();
+    let sol = h.assets[SOL].keys.reserve;
+    assert!(!collateral_enabled(
+        &h.obligation(&borrower.obligation).await,
+        &sol
+    ));
+    // A borrower rescuing a position tops up an existing collateral with a deposit alone, or
+    // brings a new one with a deposit and an enable in the same transaction.
+    let obligation = h.obligation(&borrower.obligation).await;
+    let deposit = client::deposit(
+        &borrower.pubkey(),
+        &h.market,
+        &h.assets[SOL].keys,
+        &borrower.obligation,
+        &borrower.tokens[SOL],
+        10 * ONE_SOL,
+    );
+    let enable = client::set_collateral(
+        &borrower.pubkey(),
+        &h.market,
+        &borrower.obligation,
+        &sol,
+        true,
+        client::set_collateral_remaining(&obligation, &sol, true, |r| h.oracle_of(r)),
+    );
+    h.send(&[deposit, enable], &[&borrower.keypair])
+        .await
+        .unwrap();
+    let obligation = h.obligation(&borrower.obligation).await;
+    assert!(collateral_enabled(&obligation, &sol));
+    assert_eq!(h.balance(&borrower.tokens[SOL]).await, 9 * ONE_SOL);
+    // Without debt a new slot opens enabled, as before.
+    let saver = h.funded_user(SOL, ONE_SOL).await;
+    h.deposit(&saver, SOL, ONE_SOL).await.unwrap();
+    assert!(collateral_enabled(
+        &h.obligation(&saver.obligation).await,
         &sol
     ));
 }

@@ -198,7 +198,17 @@ pub async fn token_2022_mint(
     extensions: &[ExtensionType],
     init: impl Fn(&Pubkey) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
 ) -> Pubkey {
-    let mint = Keypair::new();
+    token_2022_mint_at(h, &Keypair::new(), decimals, extensions, init).await
+}
+
+/// The same, at the address of `mint` (to re-create a closed mint where it was).
+pub async fn token_2022_mint_at(
+    h: &mut Harness,
+    mint: &Keypair,
+    decimals: u8,
+    extensions: &[ExtensionType],
+    init: impl Fn(&Pubkey) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
+) -> Pubkey {
     let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
         .expect("mint length");
     let rent = h.ctx.banks_client.get_rent().await.expect("rent");
@@ -223,7 +233,7 @@ pub async fn token_2022_mint(
         .expect("initialize mint"),
     );
     // The compute-budget instruction is prepended by `send`; the mint set-up must succeed.
-    h.send(&instructions, &[&mint])
+    h.send(&instructions, &[mint])
         .await
         .expect("token-2022 mint with extensions");
     mint.pubkey()

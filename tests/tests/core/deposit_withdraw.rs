@@ -678,19 +678,15 @@ async fn accrued_interest_counts_toward_the_supply_cap() {
         }
     })
     .await;
-    let (_lender, borrower) = indebted_with_lender(&mut h).await;
-    h.deposit(&borrower, USDC, 100_000_000).await.unwrap();
+    let (_lender, _borrower) = indebted_with_lender(&mut h).await;
+    let saver = h.funded_user(USDC, 1_000_000_000).await;
+    h.deposit(&saver, USDC, 100_000_000).await.unwrap();
     // A year later about 759 USDC of interest has joined the supply: 100 859 > 100 500.
     h.advance(365 * 86_400);
-    let before = h.snapshot_users(&[&borrower]).await;
-    let result = h.deposit(&borrower, USDC, 1).await;
-    h.assert_rejected(
-        result,
-        BallastError::SupplyCapExceeded,
-        &[&borrower],
-        &before,
-    )
-    .await;
+    let before = h.snapshot_users(&[&saver]).await;
+    let result = h.deposit(&saver, USDC, 1).await;
+    h.assert_rejected(result, BallastError::SupplyCapExceeded, &[&saver], &before)
+        .await;
 }
 
 #[tokio::test]

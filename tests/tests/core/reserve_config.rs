@@ -345,7 +345,7 @@ async fn a_token_2022_mint_with_a_permanent_delegate_is_refused() {
 }
 
 #[tokio::test]
-async fn a_plain_token_2022_mint_and_one_with_a_close_authority_are_listed() {
+async fn a_plain_token_2022_mint_is_listed_and_can_never_be_closed() {
     let mut h = Harness::new().await;
     let plain = h.create_mint(9, &spl_token_2022::ID).await;
     let (result, keys) = list_token_2022(&mut h, &plain).await;
@@ -353,21 +353,113 @@ async fn a_plain_token_2022_mint_and_one_with_a_close_authority_are_listed() {
     let reserve: ballast::state::Reserve = h.anchor_account(&keys.reserve).await;
     assert_eq!(reserve.token_program, spl_token_2022::ID);
     assert_eq!(reserve.decimals, 9);
+    // Without a close authority no one, not even the mint authority, can close it: what was
+    // checked at listing stays true for the life of the reserve.
+    let authority = h.mint_authority.insecure_clone();
+    let close = spl_token_2022::instruction::close_account(
+        &spl_token_2022::ID,
+        &plain,
+        &authority.pubkey(),
+        &authority.pubkey(),
+        &[],
+    )
+    .unwrap();
+    assert!(h.send(&[close], &[&authority]).await.is_err());
+    assert!(h.account(&plain).await.is_some());
+}
 
-    let closer = Pubkey::new_unique();
-    let mint = token_2022_mint(&mut h, 6, &[ExtensionType::MintCloseAuthority], |mint| {
+#[tokio::test]
+async fn a_mint_that_could_be_closed_and_recreated_with_a_permanent_delegate_is_never_listed() {
+    let mut h = Harness::new().await;
+    let closer = Keypair::new();
+    let mint_keypair = Keypair::new();
+    let close_authority = |mint: &Pubkey| {
         vec![
             spl_token_2022::instruction::initialize_mint_close_authority(
                 &spl_token_2022::ID,
                 mint,
-                Some(&closer),
+                Some(&closer.pubkey()),
             )
             .unwrap(),
         ]
-    })
+    };
+    let mint = token_2022_mint_at(
+        &mut h,
+        &mint_keypair,
+        6,
+        &[ExtensionType::MintCloseAuthority],
+        close_authority,
+    )
     .await;
+    // Regression (issue 9, item 7): `MintCloseAuthority` was on the allowed list, and
+    // extensions are checked only at listing.
+    let (result, keys) = list_token_2022(&mut h, &mint).await;
+    assert_eq!(
+        result,
+        Err(custom_error(BallastError::UnsupportedMintExtension))
+    );
+    assert!(h.account(&keys.reserve).await.is_none());
+
+    // The sequence it opened: at zero supply the close authority closes the mint, and the same
+    // address is created again with a permanent delegate, who may move any holder's tokens, a
+    // reserve's vaults included. Every step works at the token level...
+    h.airdrop(&closer.pubkey(), 1_000_000_000).await;
+    let close = spl_token_2022::instruction::close_account(
+        &spl_token_2022::ID,
+        &mint,
+        &closer.pubkey(),
+        &closer.pubkey(),
+        &[],
+    )
+    .unwrap();
+    h.send(&[close], &[&closer]).await.unwrap();
+    assert!(h.account(&mint).await.is_none());
+    let thief = Pubkey::new_unique();
+    let recreated = token_2022_mint_at(
+        &mut h,
+        &mint_keypair,
+        6,
+        &[ExtensionType::PermanentDelegate],
+        |mint| {
+            vec![spl_token_2022::instruction::initialize_permanent_delegate(
+                &spl_token_2022::ID,
+                mint,
+                &thief,
+            )
+            .unwrap()]
+        },
+    )
+    .await;
+    assert_eq!(recreated, mint);
+    // ...and Ballast takes part in none of it: the re-created mint is refused as well.
     let (result, _) = list_token_2022(&mut h, &mint).await;
-    result.unwrap();
+    assert_eq!(
+        result,
+        Err(custom_error(BallastError::UnsupportedMintExtension))
+    );
+    assert!(h.account(&keys.reserve).await.is_none());
+}
+
+#[tokio::test]
+async fn a_mint_with_more_decimals_than_a_u64_balance_can_use_is_refused() {
+    let mut h = Harness::new().await;
+    // Regression (issue 9, item 11): an 18-decimal reserve could never hold more than about
+    // 18.4 whole tokens. Nine decimals (18.4 billion whole tokens) are the most listed.
+    for (decimals, listed) in [(9u8, true), (10, false), (18, false)] {
+        let mint = h.create_mint(decimals, &spl_token::ID).await;
+        let admin = h.admin.insecure_clone();
+        let (result, keys) = list(&mut h, &admin, &mint, &spl_token::ID, listing_config()).await;
+        if listed {
+            result.unwrap();
+        } else {
+            assert_eq!(
+                result,
+                Err(custom_error(BallastError::UnsupportedMintDecimals)),
+                "{decimals} decimals"
+            );
+            assert!(h.account(&keys.reserve).await.is_none());
+        }
+    }
 }
 
 #[tokio::test]

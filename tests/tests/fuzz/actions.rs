@@ -208,7 +208,42 @@ pub enum Action {
         flags: u8,
         by_admin: bool,
     },
+    /// One base unit deposited into `asset`, whatever its feed is doing (a position a
+    /// liquidation would have to price).
+    DustDeposit {
+        user: usize,
+        asset: usize,
+    },
+    /// `attacker` posts a fully verified SOL pull update, `age` seconds old at `bps` of the
+    /// spot, to an account of its own, and liquidates `target` passing it as SOL's price.
+    OlderPullUpdate {
+        attacker: usize,
+        target: usize,
+        repay: usize,
+        collateral: usize,
+        bps: u32,
+        age: i64,
+    },
+    /// `user` names a reserve vault of `asset` (its fund vault, or its liquidity vault where
+    /// that is not a named account already) as its own token account in `instruction`
+    /// (`VAULT_INSTRUCTIONS`).
+    VaultAsAccount {
+        user: usize,
+        asset: usize,
+        fund: bool,
+        instruction: u8,
+    },
 }
+
+/// What `Action::VaultAsAccount` misuses a vault in: borrow and withdraw destinations, deposit
+/// and repay sources, a liquidator's collateral destination.
+pub const VAULT_INSTRUCTIONS: [&str; 5] = [
+    "borrow into",
+    "withdraw into",
+    "deposit from",
+    "repay from",
+    "liquidate into",
+];
 
 fn who(user: usize) -> &'static str {
     ACTORS[user]
@@ -375,6 +410,39 @@ impl fmt::Display for Action {
                 flags,
                 a.map(asset).unwrap_or("the market")
             ),
+            Action::DustDeposit { user, asset: a } => {
+                write!(f, "{} deposits one base unit of {}", who(user), asset(a))
+            }
+            Action::OlderPullUpdate {
+                attacker,
+                target,
+                repay,
+                collateral,
+                bps,
+                age,
+            } => write!(
+                f,
+                "{} posts a SOL update {age}s old at {}.{:02}% of spot to its own account and liquidates {} with it (repays {}, seizes {})",
+                who(attacker),
+                bps / 100,
+                bps % 100,
+                who(target),
+                asset(repay),
+                asset(collateral)
+            ),
+            Action::VaultAsAccount {
+                user,
+                asset: a,
+                fund,
+                instruction,
+            } => write!(
+                f,
+                "{} tries to {} the {} {} vault",
+                who(user),
+                VAULT_INSTRUCTIONS[usize::from(instruction) % VAULT_INSTRUCTIONS.len()],
+                asset(a),
+                if fund { "fund" } else { "liquidity" }
+            ),
         }
     }
 }
@@ -399,14 +467,14 @@ impl Action {
     /// Index of the instruction in `KINDS`.
     pub fn kind(&self) -> usize {
         match self {
-            Action::Deposit { .. } => 0,
+            Action::Deposit { .. } | Action::DustDeposit { .. } => 0,
             Action::Withdraw { .. } => 1,
             Action::Borrow { .. } => 2,
             Action::Repay { .. } => 3,
             Action::SetCollateral { .. } => 4,
             Action::FundReserve { .. } => 5,
             Action::CollectFees { .. } => 6,
-            Action::Liquidate { .. } => 7,
+            Action::Liquidate { .. } | Action::OlderPullUpdate { .. } => 7,
             Action::RealizeBadDebt { .. } => 8,
             Action::ConfigPreset { .. } => 9,
             Action::Pause { asset: Some(_), .. } => 9,
@@ -422,7 +490,10 @@ impl Action {
             | Action::Withdraw { user, .. }
             | Action::Borrow { user, .. }
             | Action::SetCollateral { user, .. }
-            | Action::FundReserve { user, .. } => Some(user),
+            | Action::FundReserve { user, .. }
+            | Action::DustDeposit { user, .. }
+            | Action::VaultAsAccount { user, .. } => Some(user),
+            Action::OlderPullUpdate { attacker, .. } => Some(attacker),
             Action::Repay { payer, .. } => Some(payer),
             Action::Liquidate { liquidator, .. } => Some(liquidator),
             Action::RealizeBadDebt { caller, .. } => Some(caller),
@@ -462,9 +533,9 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
     let kind = if LENDERS.contains(&user) {
         rng.pick(&[0, 0, 0, 1, 1, 3, 5])
     } else if BORROWERS.contains(&user) {
-        rng.pick(&[0, 0, 2, 2, 2, 3, 3, 4, 1])
+        rng.pick(&[0, 0, 2, 2, 2, 3, 3, 4, 1, 6])
     } else {
-        rng.below(7)
+        rng.below(8)
     };
     match kind {
         0 => Action::Deposit {
@@ -478,8 +549,9 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
             amount,
         },
         2 => {
+            // Borrowing what one deposits is a move of its own: it must be refused.
             let borrow_asset = if BORROWERS.contains(&user) {
-                rng.pick(&[0, 0, 0, 2, 1])
+                rng.pick(&[0, 0, 0, 2, 1, asset])
             } else {
                 asset
             };
@@ -507,6 +579,16 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
             user,
             asset,
             amount,
+        },
+        6 if !LENDERS.contains(&user) && rng.chance(60) => Action::DustDeposit {
+            user,
+            asset: rng.below(3) as usize,
+        },
+        6 => Action::VaultAsAccount {
+            user,
+            asset: rng.below(3) as usize,
+            fund: rng.chance(60),
+            instruction: rng.below(VAULT_INSTRUCTIONS.len() as u64) as u8,
         },
         _ => {
             if rng.chance(50) {
@@ -573,9 +655,17 @@ pub fn next_action(rng: &mut Rng) -> Action {
                 receive_shares: rng.chance(20),
             }
         }
-        57..=59 => Action::RealizeBadDebt {
+        57..=58 => Action::RealizeBadDebt {
             caller: any_user(rng),
             target: any_user(rng),
+        },
+        59 => Action::OlderPullUpdate {
+            attacker: rng.pick(&ATTACKERS),
+            target: rng.pick(&BORROWERS),
+            repay: rng.pick(&[0, 0, 1]),
+            collateral: rng.pick(&[2, 2, 1]),
+            bps: rng.pick(&[5_000, 8_000, 9_000, 9_500]),
+            age: rng.pick(&[30, 120, 200, 299]),
         },
         60..=71 => {
             let asset = rng.pick(&[1, 2, 1, 2, 0]);
@@ -616,6 +706,7 @@ pub fn next_action(rng: &mut Rng) -> Action {
                 11..=14 => 3_600 * (1 + rng.below(48) as i64),
                 15..=16 => 86_400 * (1 + rng.below(60) as i64),
                 17..=18 => 31_536_000,
+                19 if rng.chance(20) => 31_536_000 * (10 + rng.below(50) as i64),
                 _ => 31_536_000 * (1 + rng.below(3) as i64),
             };
             Action::Advance {
@@ -637,7 +728,7 @@ pub fn next_action(rng: &mut Rng) -> Action {
             if rng.chance(75) {
                 Action::ConfigPreset {
                     asset: rng.below(3) as usize,
-                    preset: rng.below(7) as u8,
+                    preset: rng.below(8) as u8,
                 }
             } else {
                 Action::LiquidationPreset {

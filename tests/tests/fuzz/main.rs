@@ -15,6 +15,7 @@
 #![allow(deprecated)]
 
 mod actions;
+mod promises;
 mod regressions;
 mod world;
 
@@ -162,20 +163,7 @@ struct Totals {
 impl Totals {
     fn add(&mut self, run: &Run) {
         self.sequences += 1;
-        self.tally.steps += run.tally.steps;
-        self.tally.instructions += run.tally.instructions;
-        self.tally.succeeded += run.tally.succeeded;
-        self.tally.checks += run.tally.checks;
-        self.tally.write_offs += run.tally.write_offs;
-        self.tally.beyond_u64 += run.tally.beyond_u64;
-        for (total, count) in self
-            .tally
-            .succeeded_by_kind
-            .iter_mut()
-            .zip(run.tally.succeeded_by_kind)
-        {
-            *total += count;
-        }
+        self.tally.add(&run.tally);
         self.attacker_rounding_gain += run.attacker_rounding_gain;
         if run.failure.is_some() {
             self.failed += 1;
@@ -310,6 +298,11 @@ fn fuzz() {
         "fuzz: successful instructions by kind: {}; bad-debt write-offs {}",
         kinds.join(", "),
         totals.tally.write_offs
+    );
+    let t = &totals.tally;
+    println!(
+        "fuzz: liveness verdicts on indebted obligations after every step: {} healthy, {} liquidatable, {} realizable, {} waiting for an invalid price, {} paused; {} simulated write-offs of solvent obligations refused",
+        t.live_healthy, t.live_liquidatable, t.live_realizable, t.live_waiting_for_price, t.live_paused, t.solvent_refused
     );
     println!("fuzz: {} passed, {} failed", totals.passed, totals.failed);
     if !failures.is_empty() {

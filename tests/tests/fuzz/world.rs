@@ -16,8 +16,9 @@ use ballast::math::liquidation::max_repay_value;
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::math::{BPS, VIRTUAL_ASSETS, VIRTUAL_SHARES, WAD};
 use ballast::state::{LiquidationConfig, Market, Obligation, Reserve, RESERVE_FROZEN};
-use ballast_tests::fixture::{default_liquidation_config, Harness, TxResult, User};
-use ballast_tests::pyth::Feed;
+use ballast_tests::client;
+use ballast_tests::fixture::{default_liquidation_config, Harness, TxResult, User, SOL, USDC};
+use ballast_tests::pyth::{self, Feed};
 use num_bigint::BigInt;
 use solana_sdk::account::Account;
 use solana_sdk::signature::Signer;
@@ -35,9 +36,9 @@ pub struct Violation {
     pub details: String,
 }
 
-type Check = Result<(), Violation>;
+pub type Check = Result<(), Violation>;
 
-fn violation(kind: &'static str, details: String) -> Violation {
+pub fn violation(kind: &'static str, details: String) -> Violation {
     Violation { kind, details }
 }
 
@@ -68,11 +69,49 @@ pub struct Tally {
     pub write_offs: u64,
     /// Sequences whose books outgrew u64 base units.
     pub beyond_u64: u64,
+    /// Liveness verdicts on obligations with debt, one per obligation and step (PROTOCOL.md
+    /// §11): healthy, cleared by a simulated liquidation, cleared by a simulated write-off, or
+    /// waiting for a genuinely invalid price or a pause.
+    pub live_healthy: u64,
+    pub live_liquidatable: u64,
+    pub live_realizable: u64,
+    pub live_waiting_for_price: u64,
+    pub live_paused: u64,
+    /// Simulated write-offs refused for a solvent obligation (the second promise, asserted).
+    pub solvent_refused: u64,
+}
+
+impl Tally {
+    /// Adds another sequence's counts.
+    pub fn add(&mut self, other: &Tally) {
+        self.steps += other.steps;
+        self.instructions += other.instructions;
+        self.succeeded += other.succeeded;
+        self.checks += other.checks;
+        self.write_offs += other.write_offs;
+        self.beyond_u64 += other.beyond_u64;
+        for (total, count) in self
+            .succeeded_by_kind
+            .iter_mut()
+            .zip(other.succeeded_by_kind)
+        {
+            *total += count;
+        }
+        self.live_healthy += other.live_healthy;
+        self.live_liquidatable += other.live_liquidatable;
+        self.live_realizable += other.live_realizable;
+        self.live_waiting_for_price += other.live_waiting_for_price;
+        self.live_paused += other.live_paused;
+        self.solvent_refused += other.solvent_refused;
+    }
 }
 
 pub struct World {
     pub h: Harness,
     pub users: Vec<User>,
+    /// The simulated liquidator of the liveness check: not an actor, never in a snapshot, its
+    /// transactions only ever simulated.
+    pub(crate) keeper: User,
     donated_vault: [u64; 3],
     donated_fund: [u64; 3],
     pub tally: Tally,
@@ -129,9 +168,14 @@ impl World {
             }
             users.push(user);
         }
+        let keeper = h.user().await;
+        for asset in 0..ENDOWMENT.len() {
+            h.mint_to(asset, &keeper.tokens[asset], u64::MAX / 16).await;
+        }
         World {
             h,
             users,
+            keeper,
             donated_vault: [0; 3],
             donated_fund: [0; 3],
             tally: Tally::default(),
@@ -207,7 +251,7 @@ impl World {
         self.h.assets.iter().map(|asset| asset.feed).collect()
     }
 
-    fn reserve_index(&self, key: &Pubkey) -> usize {
+    pub(crate) fn reserve_index(&self, key: &Pubkey) -> usize {
         self.h
             .assets
             .iter()
@@ -216,7 +260,7 @@ impl World {
     }
 
     /// Reserves with interest projected to the snapshot's time (read-only, as health checks do).
-    fn projected(snap: &Snapshot) -> Option<Vec<Reserve>> {
+    pub(crate) fn projected(snap: &Snapshot) -> Option<Vec<Reserve>> {
         snap.reserves
             .iter()
             .map(|reserve| reserve.projected(snap.now).ok())
@@ -224,7 +268,11 @@ impl World {
     }
 
     /// Health of `obligation` at spot prices (the liquidation policy's price), projected reserves.
-    fn health(&self, reserves: &[Reserve], obligation: &Obligation) -> Option<HealthTotals> {
+    pub(crate) fn health(
+        &self,
+        reserves: &[Reserve],
+        obligation: &Obligation,
+    ) -> Option<HealthTotals> {
         let feeds = self.feeds();
         let mut totals = HealthTotals::default();
         for deposit in obligation
@@ -249,10 +297,7 @@ impl World {
             let reserve = &reserves[index];
             let owed = reserve.owed_tokens(borrow.scaled_debt).ok()?;
             totals
-                .add_debt(
-                    value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
-                        .ok()?,
-                )
+                .add_debt(value_wad_ceil(owed, reserve.decimals, spot(&feeds[index])?).ok()?)
                 .ok()?;
         }
         Some(totals)
@@ -284,9 +329,7 @@ impl World {
                 let index = self.reserve_index(&borrow.reserve);
                 let reserve = &reserves[index];
                 let owed = reserve.owed_tokens(borrow.scaled_debt).ok()?;
-                let value =
-                    value_wad_ceil(u128::from(owed), reserve.decimals, spot(&feeds[index])?)
-                        .ok()?;
+                let value = value_wad_ceil(owed, reserve.decimals, spot(&feeds[index])?).ok()?;
                 total = total.checked_sub(i128::try_from(value).ok()?)?;
             }
         }
@@ -371,7 +414,7 @@ impl World {
                             .as_ref()
                             .and_then(|r| r[asset].owed_tokens(b.scaled_debt).ok())
                     })
-                    .unwrap_or(0);
+                    .map_or(0, saturate_u64);
                 let obligation = users[target].obligation;
                 Some(
                     h.repay(&users[payer], &obligation, asset, amount.resolve(owed))
@@ -413,7 +456,7 @@ impl World {
                             .as_ref()
                             .and_then(|r| r[repay].owed_tokens(b.scaled_debt).ok())
                     })
-                    .unwrap_or(0);
+                    .map_or(0, saturate_u64);
                 let max_repay = max_repay.resolve(owed);
                 let min_collateral_out = if min_out_bps == 0 {
                     0
@@ -584,6 +627,130 @@ impl World {
                 h.write_account(&address, &ballast::ID, data);
                 None
             }
+            Action::DustDeposit { user, asset } => Some(h.deposit(&users[user], asset, 1).await),
+            Action::OlderPullUpdate {
+                attacker,
+                target,
+                repay,
+                collateral,
+                bps,
+                age,
+            } => {
+                let obligation = &snap.obligations[target];
+                let sol = h.assets[SOL].keys.reserve;
+                if !obligation.position_reserves().contains(&sol) {
+                    return None;
+                }
+                let mut feed = h.assets[SOL].feed;
+                feed.price = scale_price(feed.price, bps);
+                feed.ema_price = feed.price;
+                feed.conf = (feed.price / 1_000) as u64;
+                feed.publish_time = h.now - age;
+                let posted = Pubkey::new_unique();
+                h.write_account(
+                    &posted,
+                    &pyth::PYTH_RECEIVER_PROGRAM,
+                    pyth::pull_price_update_data(&feed),
+                );
+                let remaining = client::remaining_accounts(
+                    obligation,
+                    |reserve| {
+                        if *reserve == sol {
+                            posted
+                        } else {
+                            h.oracle_of(reserve)
+                        }
+                    },
+                    true,
+                );
+                let args = LiquidateArgs {
+                    max_repay: u64::MAX,
+                    min_collateral_out: 0,
+                    receive_shares: false,
+                };
+                let target = users[target].obligation;
+                Some(
+                    h.liquidate_with(
+                        &users[attacker],
+                        &target,
+                        repay,
+                        collateral,
+                        args,
+                        remaining,
+                    )
+                    .await,
+                )
+            }
+            Action::VaultAsAccount {
+                user,
+                asset,
+                fund,
+                instruction,
+            } => {
+                let keys = h.assets[asset].keys;
+                let vault = if fund {
+                    keys.fund_vault
+                } else {
+                    keys.liquidity_vault
+                };
+                let actor = &users[user];
+                let obligation = &snap.obligations[user];
+                let priced = |o: &Obligation| {
+                    if o.has_debt() {
+                        h.remaining(o, false)
+                    } else {
+                        vec![]
+                    }
+                };
+                let (market, owner) = (h.market, actor.pubkey());
+                let ix = match usize::from(instruction) % crate::actions::VAULT_INSTRUCTIONS.len() {
+                    0 => client::borrow(
+                        &owner,
+                        &market,
+                        &keys,
+                        &actor.obligation,
+                        &vault,
+                        1,
+                        h.remaining(&client::after_borrow(obligation, &keys.reserve), false),
+                    ),
+                    1 => client::withdraw(
+                        &owner,
+                        &market,
+                        &keys,
+                        &actor.obligation,
+                        &vault,
+                        1,
+                        priced(obligation),
+                    ),
+                    2 => client::deposit(&owner, &market, &keys, &actor.obligation, &vault, 1),
+                    3 => client::repay(&owner, &market, &keys, &actor.obligation, &vault, 1),
+                    _ => {
+                        let target = crate::actions::BORROWERS[0];
+                        let accounts = client::LiquidationAccounts {
+                            liquidator: owner,
+                            market,
+                            obligation: users[target].obligation,
+                            repay_source: actor.tokens[USDC],
+                            collateral_destination: Some(vault),
+                            liquidator_obligation: None,
+                        };
+                        let args = LiquidateArgs {
+                            max_repay: u64::MAX,
+                            min_collateral_out: 0,
+                            receive_shares: false,
+                        };
+                        client::liquidate(
+                            &accounts,
+                            &h.assets[USDC].keys,
+                            &keys,
+                            args,
+                            h.remaining(&snap.obligations[target], true),
+                        )
+                    }
+                };
+                let signer = actor.keypair.insecure_clone();
+                Some(h.send(&[ix], &[&signer]).await)
+            }
             Action::Pause {
                 asset,
                 flags,
@@ -629,10 +796,11 @@ impl World {
             }
         }
         self.check_step(action, &result, before, &after)?;
+        self.check_promises(&after).await?;
         Ok(after)
     }
 
-    fn count(&mut self, n: u64) {
+    pub(crate) fn count(&mut self, n: u64) {
         self.tally.checks += n;
     }
 
@@ -948,12 +1116,32 @@ impl World {
             }
         }
 
+        // A vault is never a user's token account; the caller never chooses a price.
+        if succeeded {
+            match action {
+                Action::VaultAsAccount { .. } => {
+                    return Err(violation(
+                        "vault-accepted",
+                        format!("{action}: a reserve vault was accepted as a user's account"),
+                    ));
+                }
+                Action::OlderPullUpdate { .. } => {
+                    return Err(violation(
+                        "chosen-price",
+                        format!("{action}: a price update of the caller's choosing was used"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+
         // An action on one obligation changes no other obligation.
         let allowed: Vec<usize> = match *action {
             Action::Deposit { user, .. }
             | Action::Withdraw { user, .. }
             | Action::Borrow { user, .. }
-            | Action::SetCollateral { user, .. } => vec![user],
+            | Action::SetCollateral { user, .. }
+            | Action::DustDeposit { user, .. } => vec![user],
             Action::Repay { target, .. } | Action::RealizeBadDebt { target, .. } => vec![target],
             Action::Liquidate {
                 liquidator,
@@ -1047,15 +1235,16 @@ impl World {
                     self.count(1);
                     let totals = self.health(&reserves_before, &before.obligations[target]);
                     if let Some(totals) = totals {
-                        if totals.debt_value == 0
-                            || totals.collateral_value
-                                > before.market.liquidation.bad_debt_collateral_dust_value
+                        if !before
+                            .market
+                            .liquidation
+                            .holds_no_collateral_of_value(&totals)
                         {
                             return Err(violation(
                                 "realize-solvent",
                                 format!(
-                                    "{action}: realized with collateral {}",
-                                    totals.collateral_value
+                                    "{action}: realized with collateral {} against debt {}",
+                                    totals.collateral_value, totals.debt_value
                                 ),
                             ));
                         }
@@ -1199,36 +1388,19 @@ impl World {
         let health_before = hb.health_factor_wad().unwrap_or(0);
         let cap = max_repay_value(&settings, health_before, hb.debt_value).unwrap_or(u128::MAX);
         let repay_key = self.h.assets[repay].keys.reserve;
-        let closed = after.obligations[target].borrow(&repay_key).is_none();
+        let closed = after.obligations[target].borrow(&repay_key).is_none()
+            || after.obligations[target].deposit(&key).is_none();
         if repaid_value > cap + unit_repay && !closed {
             return Err(violation(
                 "close-factor",
                 format!("{action}: repaid {repaid_value} over the cap {cap}"),
             ));
         }
-        // A position with a buffer ends healthier and creates no bad debt.
-        let lt = u128::from(config.liquidation_threshold_bps);
-        let buffer =
-            BigInt::from(health_before) * bps * bps > BigInt::from(WAD) * lt * (bps + max_bonus);
-        if buffer {
-            if wrote_off
-                && hb.collateral_value
-                    > 10 * before
-                        .market
-                        .liquidation
-                        .bad_debt_collateral_dust_value
-                        .max(WAD)
-            {
-                return Err(violation(
-                    "buffer-bad-debt",
-                    format!("{action}: bad debt from a position with a buffer"),
-                ));
-            }
+        // A liquidation that leaves both touched positions open raises health; one that closes
+        // a position may lower it (below the buffer no liquidation can raise it).
+        if !wrote_off && !closed {
             if let Some(ha) = self.health(reserves_after, &after.obligations[target]) {
-                if !wrote_off
-                    && ha.debt_value > 0
-                    && ha.health_factor_wad().unwrap_or(0) < health_before
-                {
+                if ha.debt_value > 0 && ha.health_factor_wad().unwrap_or(0) < health_before {
                     return Err(violation(
                         "health-not-improved",
                         format!(
@@ -1239,6 +1411,18 @@ impl World {
                     ));
                 }
             }
+        }
+        // A solvent obligation is never pushed into bad debt: the bonus is paid out of the
+        // borrower's surplus, never by depositors (a few base units of rounding aside).
+        let tolerance: u128 = (0..3).map(|asset| self.unit_value(asset, 4)).sum();
+        if wrote_off && hb.collateral_value >= hb.debt_value.saturating_add(tolerance) {
+            return Err(violation(
+                "solvent-written-off",
+                format!(
+                    "{action}: bad debt from a solvent obligation (collateral {} ≥ debt {})",
+                    hb.collateral_value, hb.debt_value
+                ),
+            ));
         }
         Ok(())
     }
@@ -1297,7 +1481,7 @@ impl World {
                 let owed = reserves
                     .as_ref()
                     .and_then(|r| r[asset].owed_tokens(borrow.scaled_debt).ok())
-                    .unwrap_or(1 << 60);
+                    .map_or(1 << 60, saturate_u64);
                 let account = self.users[user].tokens[asset];
                 self.h
                     .mint_to(asset, &account, owed.saturating_add(10))
@@ -1387,17 +1571,15 @@ fn self_health(h: &Harness, reserves: &[Reserve], obligation: &Obligation) -> Op
         let i = index(&borrow.reserve)?;
         let owed = reserves[i].owed_tokens(borrow.scaled_debt).ok()?;
         totals
-            .add_debt(
-                value_wad_ceil(
-                    u128::from(owed),
-                    reserves[i].decimals,
-                    spot(&h.assets[i].feed)?,
-                )
-                .ok()?,
-            )
+            .add_debt(value_wad_ceil(owed, reserves[i].decimals, spot(&h.assets[i].feed)?).ok()?)
             .ok()?;
     }
     Some(totals)
+}
+
+/// `value` as a `u64` amount, `u64::MAX` beyond.
+fn saturate_u64(value: u128) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
 }
 
 fn scale_price(price: i64, bps: u32) -> i64 {
@@ -1462,6 +1644,15 @@ pub fn config_preset(
             config.insurance_factor_bps = 0;
             config.protocol_liquidation_fee_bps = 10_000;
         }
+        6 => {
+            // The top of the rate curve the bounds allow: 500 % a year.
+            config.rate_model = ballast::state::RateModel {
+                base_rate_bps: 20_000,
+                optimal_utilization_bps: 5_000,
+                slope1_bps: 10_000,
+                slope2_bps: 20_000,
+            };
+        }
         _ => {
             config.ltv_bps = 8_000;
             config.liquidation_threshold_bps = 8_500;
@@ -1479,9 +1670,10 @@ pub fn liquidation_preset(preset: u8) -> LiquidationConfig {
     match preset {
         0 => {}
         1 => {
+            // The smallest thresholds the bounds allow: 1 wei of USD each.
             config.close_factor_bps = 10_000;
-            config.dust_value = 0;
-            config.bad_debt_collateral_dust_value = 0;
+            config.dust_value = 1;
+            config.bad_debt_collateral_dust_value = 1;
         }
         2 => {
             config.close_factor_bps = 2_000;
@@ -1494,7 +1686,7 @@ pub fn liquidation_preset(preset: u8) -> LiquidationConfig {
             config.full_liquidation_health_bps = 1;
             config.full_liquidation_debt_value = 0;
             config.dust_value = 1_000 * WAD;
-            config.bad_debt_collateral_dust_value = 1_000 * WAD;
+            config.bad_debt_collateral_dust_value = ballast::state::MAX_NEGLIGIBLE_VALUE;
         }
     }
     config

@@ -105,11 +105,12 @@ async fn setup() -> Scene {
     let mut h = Harness::new().await;
     let lender = h.funded_user(USDC, 10_000_000_000_000).await;
     h.deposit(&lender, USDC, 5_000_000_000_000).await.unwrap();
-    // a: BTC collateral, a USDC deposit, a USDC borrow.
+    // a: BTC and SOL collateral, a USDC borrow (and USDC in the wallet to repay with).
     let a = h.funded_user(BTC, 1_000_000_000).await;
     h.mint_to(USDC, &a.tokens[USDC], 1_000_000_000).await;
+    h.mint_to(SOL, &a.tokens[SOL], 1_000_000_000).await;
     h.deposit(&a, BTC, 100_000_000).await.unwrap();
-    h.deposit(&a, USDC, 100_000_000).await.unwrap();
+    h.deposit(&a, SOL, 100_000_000).await.unwrap();
     h.borrow(&a, USDC, 10_000_000_000).await.unwrap();
     // b and e: other wallets with tokens and empty obligations.
     let b = h.funded_user(USDC, 1_000_000_000).await;
@@ -120,10 +121,10 @@ async fn setup() -> Scene {
     // t: SOL collateral, about to be liquidatable; u: a dust position that will be insolvent.
     let t = h.funded_user(SOL, 10_000_000_000).await;
     h.deposit(&t, SOL, 10_000_000_000).await.unwrap();
-    h.borrow(&t, USDC, 1_100_000_000).await.unwrap();
+    h.borrow(&t, USDC, 900_000_000).await.unwrap();
     let u = h.funded_user(SOL, 1_000_000).await;
     h.deposit(&u, SOL, 1_000_000).await.unwrap();
-    h.borrow(&u, USDC, 100_000).await.unwrap();
+    h.borrow(&u, USDC, 110_000).await.unwrap();
     h.set_price(SOL, 100.0);
     // q: the liquidator.
     let q = h.funded_user(USDC, 1_000_000_000_000).await;
@@ -486,15 +487,15 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         created: vec![],
     });
 
-    // deposit: a deposits USDC.
+    // deposit: a deposits SOL (it owes USDC, so USDC it may only repay).
     targets.push(Target {
         name: "deposit",
         baseline: client::deposit(
             &a.pubkey(),
             &market,
-            &usdc,
+            &sol,
             &a.obligation,
-            &a.tokens[USDC],
+            &a.tokens[SOL],
             1_000_000,
         ),
         extreme_data: amounts(
@@ -581,12 +582,12 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         created: vec![],
     });
 
-    // set_collateral: a disables its USDC deposit as collateral (health-checked).
+    // set_collateral: a disables its SOL deposit as collateral (health-checked).
     let ix = client::set_collateral(
         &a.pubkey(),
         &market,
         &a.obligation,
-        &usdc.reserve,
+        &sol.reserve,
         false,
         remaining_a.clone(),
     );
@@ -595,7 +596,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
     for (label, reserve) in [
         ("reserve unknown", Keypair::new().pubkey()),
         ("reserve of another market", scene.r2.reserve),
-        ("reserve without deposit", sol.reserve),
+        ("reserve without deposit", usdc.reserve),
     ] {
         extreme.push((
             label.to_string(),
@@ -607,7 +608,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         ));
     }
     let mut bad_bool = ballast::instruction::SetCollateral {
-        reserve: usdc.reserve,
+        reserve: sol.reserve,
         enabled: false,
     }
     .data();

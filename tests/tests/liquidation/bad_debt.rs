@@ -358,8 +358,17 @@ async fn dust_deposited_to_block_realization_does_not_block_it() {
     let liquidator = h.funded_user(USDC, 1_000 * USDC_UNIT).await;
     crash_btc_to_nothing(&mut h);
 
-    // $0.09 of SOL, enabled as collateral on deposit: still at most the $0.10 dust value.
+    // $0.09 of SOL: a deposit while in debt opens its slot disabled (it read no price); once
+    // enabled at a valid price it is collateral, still at most the $0.10 negligible value.
     h.deposit(&borrowers[0], SOL, 600_000).await.unwrap();
+    let sol = h.assets[SOL].keys.reserve;
+    let deposit = *h
+        .obligation(&borrowers[0].obligation)
+        .await
+        .deposit(&sol)
+        .unwrap();
+    assert!(!deposit.collateral_enabled);
+    h.set_collateral(&borrowers[0], SOL, true).await.unwrap();
     assert_eq!(
         liquidation_totals(&mut h, &borrowers[0].obligation)
             .await
@@ -383,6 +392,7 @@ async fn dust_deposited_to_block_realization_does_not_block_it() {
 
     // $0.30 of SOL is collateral of value: realization waits, but a liquidation takes it …
     h.deposit(&borrowers[1], SOL, 2_000_000).await.unwrap();
+    h.set_collateral(&borrowers[1], SOL, true).await.unwrap();
     let users = [&borrowers[1], &liquidator];
     let before = h.snapshot_users(&users).await;
     let result = h

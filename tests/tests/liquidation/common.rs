@@ -70,7 +70,7 @@ pub async fn liquidation_totals(h: &mut Harness, obligation: &Pubkey) -> HealthT
         if let Some(borrow) = state.borrow(&key) {
             let owed = reserve.owed_tokens(borrow.scaled_debt).expect("owed");
             totals
-                .add_debt(value_wad_ceil(u128::from(owed), reserve.decimals, price).unwrap())
+                .add_debt(value_wad_ceil(owed, reserve.decimals, price).unwrap())
                 .unwrap();
         }
     }
@@ -93,7 +93,7 @@ pub async fn debt_of(h: &mut Harness, obligation: &Pubkey, index: usize) -> u64 
     let reserve = h.reserve(index).await.projected(h.now).unwrap();
     state
         .borrow(&key)
-        .map(|b| reserve.owed_tokens(b.scaled_debt).unwrap())
+        .map(|b| u64::try_from(reserve.owed_tokens(b.scaled_debt).unwrap()).unwrap())
         .unwrap_or(0)
 }
 

@@ -2,13 +2,11 @@
 //! reserves of the obligation's market that the obligation actually holds.
 
 use ballast::errors::BallastError;
-use ballast::instructions::{InitMarketArgs, ReserveUpdate};
+use ballast::instructions::ReserveUpdate;
 use ballast::math::WAD;
 use ballast::state::PAUSE_LIQUIDATE;
-use ballast_tests::client::{self, LiquidationAccounts, ReserveKeys};
+use ballast_tests::client::{self, LiquidationAccounts};
 use ballast_tests::fixture::*;
-use ballast_tests::pyth;
-use solana_sdk::signature::{Keypair, Signer};
 
 use crate::common::*;
 
@@ -104,40 +102,6 @@ async fn the_owner_cannot_liquidate_their_own_obligation() {
         .await;
 }
 
-/// Lists the USDC mint in a second market (another creator) and returns its reserve keys.
-async fn usdc_in_another_market(h: &mut Harness) -> ReserveKeys {
-    let creator = Keypair::new();
-    h.airdrop(&creator.pubkey(), 10_000_000_000).await;
-    let args = InitMarketArgs {
-        index: 0,
-        risk_authority: creator.pubkey(),
-        fee_receiver: creator.pubkey(),
-        pyth_program: pyth::PYTH_LEGACY_PROGRAM,
-        pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
-        liquidation: default_liquidation_config(),
-    };
-    let market = client::market_address(&creator.pubkey(), 0);
-    assert_ne!(market, h.market);
-    h.send(&[client::init_market(&creator.pubkey(), args)], &[&creator])
-        .await
-        .unwrap();
-    let usdc = h.assets[USDC].keys;
-    let keys = ReserveKeys::derive(&market, &usdc.mint, &usdc.token_program, &usdc.oracle);
-    let config = default_reserve_config(usdc.oracle, false, feed_id(USDC));
-    h.send(
-        &[client::init_reserve(
-            &creator.pubkey(),
-            &market,
-            &keys,
-            config,
-        )],
-        &[&creator],
-    )
-    .await
-    .unwrap();
-    keys
-}
-
 #[tokio::test]
 async fn a_reserve_of_another_market_is_rejected() {
     let Loan {
@@ -146,7 +110,7 @@ async fn a_reserve_of_another_market_is_rejected() {
         liquidator,
         ..
     } = one_btc_against_forty_thousand_usdc().await;
-    let foreign_usdc = usdc_in_another_market(&mut h).await;
+    let foreign_usdc = h.list_in_another_market(USDC).await;
     h.set_price(BTC, 45_000.0);
     let obligation = h.obligation(&borrower.obligation).await;
     let remaining = h.remaining(&obligation, true);

@@ -10,6 +10,7 @@
 mod bad_debt;
 mod common;
 mod eligibility;
+mod liveness;
 mod sizing;
 mod transaction_size;
 mod worked_example;

@@ -4,7 +4,6 @@ use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
 use ballast::instructions::{LiquidateArgs, ReserveUpdate};
 use ballast::math::WAD;
-use ballast_tests::client;
 use ballast_tests::fixture::*;
 use ballast_tests::pyth::{self, Feed};
 
@@ -112,7 +111,7 @@ async fn an_outage_during_a_crash_stops_liquidations_until_the_first_valid_price
         .borrow(&h.assets[USDC].keys.reserve)
         .unwrap()
         .scaled_debt;
-    let owed = reserve_before.owed_tokens(scaled).unwrap();
+    let owed = u64::try_from(reserve_before.owed_tokens(scaled).unwrap()).unwrap();
     let (usdc_vault, btc_vault) = (
         h.assets[USDC].keys.liquidity_vault,
         h.assets[BTC].keys.liquidity_vault,
@@ -229,7 +228,7 @@ async fn a_stale_collateral_feed_blocks_borrowing_but_not_repaying_or_leaving_wi
         .borrow(&h.assets[USDC].keys.reserve)
         .unwrap()
         .scaled_debt;
-    let owed = reserve.owed_tokens(scaled).unwrap();
+    let owed = u64::try_from(reserve.owed_tokens(scaled).unwrap()).unwrap();
     h.mint_to(USDC, &borrower.tokens[USDC], owed).await;
     let held = h.balance(&borrower.tokens[USDC]).await;
     h.repay(&borrower, &borrower.obligation, USDC, u64::MAX)
@@ -264,66 +263,59 @@ async fn an_update_dated_at_the_beginning_of_time_is_stale_not_an_overflow() {
 }
 
 #[tokio::test]
-async fn a_pull_update_is_judged_by_its_feed_id_not_its_address() {
+async fn an_older_signed_update_posted_elsewhere_cannot_liquidate_a_healthy_obligation() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 1_000_000_000).await;
-    h.deposit(&lender, USDC, 1_000_000_000).await.unwrap();
-    let borrower = h.funded_user(SOL, 10_000_000_000).await;
-    h.deposit(&borrower, SOL, 10_000_000_000).await.unwrap();
-    // Anyone may post a fully verified update for SOL's feed at any address, and pass it.
-    let update = Feed::at(150.0, h.now, feed_id(SOL));
+    let lender = h.funded_user(USDC, 20_000_000_000).await;
+    h.deposit(&lender, USDC, 20_000_000_000).await.unwrap();
+    // 100 SOL at $150 against 11 000 USDC: HF 0.8 × 15 000 / 11 000 = 1.09.
+    let borrower = h.funded_user(SOL, 100_000_000_000).await;
+    h.deposit(&borrower, SOL, 100_000_000_000).await.unwrap();
+    h.borrow(&borrower, USDC, 11_000_000_000).await.unwrap();
+    let attacker = h.funded_user(USDC, 20_000_000_000).await;
+    h.advance_with_fresh_prices(200);
+    // Regression (issue 9, item 4): a fully verified SOL update from 200 s ago, a $135 wick,
+    // posted by the attacker to an account of its own. It is within the liquidation policy's
+    // 300 s and newer than anything the reserve had used, and at $135 the obligation's health
+    // is 0.98: the old program accepted it and the liquidation cost the borrower about $840.
+    let wick = Feed::at(135.0, h.now - 200, feed_id(SOL));
     let posted = Pubkey::new_unique();
     h.write_account(
         &posted,
         &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::pull_price_update_data(&update),
+        pyth::pull_price_update_data(&wick),
     );
     let obligation = h.obligation(&borrower.obligation).await;
-    let after = client::after_borrow(&obligation, &h.assets[USDC].keys.reserve);
-    let remaining = remaining_with(&h, &after, false, SOL, Some(posted));
-    h.borrow_with(&borrower, USDC, 100_000_000, remaining)
-        .await
-        .unwrap();
-    assert_eq!(h.balance(&borrower.tokens[USDC]).await, 100_000_000);
-    assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, h.now);
+    let remaining = remaining_with(&h, &obligation, true, SOL, Some(posted));
+    let users = [&borrower, &attacker];
+    let before = h.snapshot_users(&users).await;
+    let args = LiquidateArgs {
+        max_repay: u64::MAX,
+        min_collateral_out: 0,
+        receive_shares: false,
+    };
+    let result = h
+        .liquidate_with(&attacker, &borrower.obligation, USDC, SOL, args, remaining)
+        .await;
+    h.assert_rejected(result, BallastError::OracleWrongAccount, &users, &before)
+        .await;
+    // The reserve reads only its price-feed account, which says $150: the obligation is healthy.
+    let result = h.liquidate(&attacker, &borrower, USDC, SOL, args).await;
+    h.assert_rejected(result, BallastError::ObligationHealthy, &users, &before)
+        .await;
 }
 
 #[tokio::test]
-async fn a_pull_reserve_pinned_to_one_account_refuses_any_other_update() {
+async fn a_pull_reserve_must_name_its_price_feed_account() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 1_000_000_000).await;
-    h.deposit(&lender, USDC, 1_000_000_000).await.unwrap();
-    let borrower = h.funded_user(SOL, 10_000_000_000).await;
-    h.deposit(&borrower, SOL, 10_000_000_000).await.unwrap();
     let mut config = h.reserve(SOL).await.config;
-    config.oracle.oracle_account = h.assets[SOL].keys.oracle;
+    config.oracle.oracle_account = Pubkey::default();
     let admin = h.admin.insecure_clone();
-    h.update_reserve(&admin, SOL, ReserveUpdate::Config(config))
-        .await
-        .unwrap();
-
-    // A valid, fully verified update for the right feed, at another address.
-    let update = Feed::at(150.0, h.now, feed_id(SOL));
-    let posted = Pubkey::new_unique();
-    h.write_account(
-        &posted,
-        &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::pull_price_update_data(&update),
-    );
-    let obligation = h.obligation(&borrower.obligation).await;
-    let after = client::after_borrow(&obligation, &h.assets[USDC].keys.reserve);
-    let before = h.snapshot_users(&[&borrower]).await;
-    let remaining = remaining_with(&h, &after, false, SOL, Some(posted));
-    let result = h.borrow_with(&borrower, USDC, 100_000_000, remaining).await;
-    h.assert_rejected(
-        result,
-        BallastError::OracleWrongAccount,
-        &[&borrower],
-        &before,
-    )
-    .await;
-    h.borrow(&borrower, USDC, 100_000_000).await.unwrap();
-    assert_eq!(h.balance(&borrower.tokens[USDC]).await, 100_000_000);
+    let before = h.snapshot_users(&[]).await;
+    let result = h
+        .update_reserve(&admin, SOL, ReserveUpdate::Config(config))
+        .await;
+    h.assert_rejected(result, BallastError::InvalidConfig, &[], &before)
+        .await;
 }
 
 #[tokio::test]

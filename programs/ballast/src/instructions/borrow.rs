@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_out;
+use super::token::{require_user_token_account, transfer_out};
 use crate::errors::BallastError;
 use crate::events::Borrowed;
 use crate::state::{Market, Obligation, Reserve, PAUSE_BORROW};
@@ -45,6 +45,7 @@ pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> 
     let reserve_key = accounts.reserve.key();
     let reserve = &mut accounts.reserve;
     reserve.require_not_paused(accounts.market.pause_flags, PAUSE_BORROW)?;
+    require_user_token_account(&accounts.destination, &[reserve_key])?;
     reserve.accrue_interest(now)?;
     let scaled = reserve.borrow(amount)?;
     accounts.obligation.add_debt(reserve_key, scaled)?;

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_out;
+use super::token::{require_user_token_account, transfer_out};
 use crate::errors::BallastError;
 use crate::events::FeesCollected;
 use crate::state::{Market, Reserve};
@@ -42,6 +42,7 @@ pub struct CollectFees<'info> {
 pub fn handle_collect_fees(ctx: Context<CollectFees>) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let reserve = &mut accounts.reserve;
+    require_user_token_account(&accounts.treasury, &[reserve.key()])?;
     reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
     let (fees, insurance, receivable) = reserve.sweep()?;
     let token_program = accounts.token_program.to_account_info();

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_into_vault;
+use super::token::{require_user_token_account, transfer_into_vault};
 use crate::errors::BallastError;
 use crate::events::Deposited;
 use crate::state::{Market, Obligation, Reserve, PAUSE_DEPOSIT};
@@ -35,12 +35,13 @@ pub struct Deposit<'info> {
 
 /// 1. accrue;
 /// 2. book the deposit (cap, shares rounded down);
-/// 3. credit the obligation;
+/// 3. credit the obligation (a new slot starts disabled as collateral while in debt);
 /// 4. move the tokens and check the vault received exactly them. No price is read.
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let reserve = &mut accounts.reserve;
     reserve.require_not_paused(accounts.market.pause_flags, PAUSE_DEPOSIT)?;
+    require_user_token_account(&accounts.source, &[reserve.key()])?;
     reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
     let shares = reserve.deposit(amount)?;
     accounts.obligation.add_shares(reserve.key(), shares)?;

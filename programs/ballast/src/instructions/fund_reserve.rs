@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_into_vault;
+use super::token::{require_user_token_account, transfer_into_vault};
 use crate::errors::BallastError;
 use crate::events::FundContributed;
 use crate::state::{Market, Reserve};
@@ -30,6 +30,7 @@ pub struct FundReserve<'info> {
 /// Adds `amount` tokens to the reserve's bad-debt fund. Reads no price; never paused.
 pub fn handle_fund_reserve(ctx: Context<FundReserve>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
+    require_user_token_account(&accounts.source, &[accounts.reserve.key()])?;
     accounts.reserve.contribute_to_fund(amount)?;
     transfer_into_vault(
         &accounts.token_program.to_account_info(),

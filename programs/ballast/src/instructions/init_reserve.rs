@@ -11,17 +11,23 @@ use crate::math::WAD;
 use crate::state::{seeds, Market, Reserve, ReserveConfig, RESERVE_ACTIVE};
 
 /// Token-2022 mint extensions a reserve accepts: they change neither amounts nor who may move
-/// tokens. Anything else (transfer fees, hooks, permanent delegates, pausing, default-frozen
-/// accounts, non-transferable, confidential transfers…) is refused.
-const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
+/// tokens, and the mint cannot change after listing. Anything else (transfer fees, hooks,
+/// permanent delegates, pausing, default-frozen accounts, non-transferable, confidential
+/// transfers…) is refused, and so is `MintCloseAuthority`: a mint that can be closed can be
+/// re-created at the same address with other extensions (a permanent delegate), after the
+/// check below has passed (issue 9, item 7).
+const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 6] = [
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,
     ExtensionType::GroupPointer,
     ExtensionType::TokenGroup,
     ExtensionType::GroupMemberPointer,
     ExtensionType::TokenGroupMember,
-    ExtensionType::MintCloseAuthority,
 ];
+
+/// Most decimals a listed mint may have: every balance is a `u64` of base units, so 9 decimals
+/// leave room for 18.4 billion whole tokens; 18 would leave 18.4 (issue 9, item 11).
+pub const MAX_MINT_DECIMALS: u8 = 9;
 
 #[derive(Accounts)]
 pub struct InitReserve<'info> {
@@ -86,6 +92,10 @@ fn require_supported_mint(mint: &AccountInfo) -> Result<()> {
 
 pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> Result<()> {
     config.validate()?;
+    require!(
+        ctx.accounts.mint.decimals <= MAX_MINT_DECIMALS,
+        BallastError::UnsupportedMintDecimals
+    );
     require_supported_mint(&ctx.accounts.mint.to_account_info())?;
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;

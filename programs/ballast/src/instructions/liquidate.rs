@@ -2,11 +2,10 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use super::realize_bad_debt::write_off_obligation;
-use super::token::{transfer_into_vault, transfer_out};
+use super::token::{require_user_token_account, transfer_into_vault, transfer_out};
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Liquidated;
-use crate::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
-use crate::math::BPS;
+use crate::math::liquidation::{size_liquidation, LiquidationRegime};
 use crate::oracle::PricePolicyKind;
 use crate::state::{Market, Obligation, Reserve, PAUSE_LIQUIDATE};
 use crate::valuation::Valuation;
@@ -16,7 +15,8 @@ use crate::valuation::Valuation;
 pub struct LiquidateArgs {
     /// Most debt tokens the liquidator will pay; larger than allowed is clipped.
     pub max_repay: u64,
-    /// Fewest collateral tokens (or their value in shares) the liquidator accepts.
+    /// Fewest collateral tokens (or the token value of the shares, after any write-off in the
+    /// same instruction) the liquidator accepts.
     pub min_collateral_out: u64,
     /// Take the collateral as supply shares in `liquidator_obligation` instead of tokens.
     pub receive_shares: bool,
@@ -40,11 +40,13 @@ pub struct Liquidate<'info> {
     #[account(
         mut,
         has_one = market @ BallastError::WrongMarket,
-        constraint = collateral_reserve.key() != repay_reserve.key() @ BallastError::WrongReserve,
         constraint = collateral_reserve.mint == collateral_mint.key() @ BallastError::WrongMint,
         constraint = collateral_reserve.liquidity_vault == collateral_liquidity_vault.key() @ BallastError::WrongVault,
         constraint = collateral_reserve.token_program == collateral_token_program.key() @ BallastError::WrongTokenProgram
     )]
+    /// Differs from the repay reserve: an obligation never both deposits into and borrows
+    /// from one reserve, and the same account twice is Anchor's
+    /// `ConstraintDuplicateMutableAccount` (2040).
     pub collateral_reserve: Account<'info, Reserve>,
     pub repay_mint: InterfaceAccount<'info, Mint>,
     pub collateral_mint: InterfaceAccount<'info, Mint>,
@@ -71,12 +73,17 @@ pub struct Liquidate<'info> {
     // when the liquidation may take the last collateral (bad debt is then realized).
 }
 
-/// Permissionless liquidation (PROTOCOL.md §6–§7):
-/// 1. checks: not paused, not the owner; accrue both reserves;
+/// Permissionless liquidation (PROTOCOL.md §6–§7, docs/liquidation.md):
+/// 1. checks: not paused, not the owner, no protocol vault as the liquidator's account;
+///    accrue both reserves;
 /// 2. value the obligation under liquidation prices; require HF < 1;
-/// 3. size: close factor, clip, dust rule, bonus capped by the buffer, fee to the fund;
-/// 4. repay the debt, move the seized shares (fee to the fund, rest to the liquidator as    tokens or shares), check the liquidator's floor;
-/// 5. if no collateral of value is left and debt remains, realize all bad debt; otherwise a    position that had a buffer must end healthier;
+/// 3. size: with a buffer, close factor, clip, dust rule and a bonus inside the buffer; below
+///    it, close a position at the minimum bonus; never a bonus beyond the borrower's surplus;
+/// 4. repay the debt, move the seized shares (fee to the fund, rest to the liquidator as
+///    tokens or shares);
+/// 5. if no collateral of value is left and the obligation is insolvent, realize all bad debt
+///    (unless a reserve of it has liquidations paused); otherwise a partial liquidation with a
+///    buffer must end healthier; check the liquidator's floor on what it ends with;
 /// 6. move the tokens.
 pub fn handle_liquidate<'info>(
     ctx: Context<'info, Liquidate<'info>>,
@@ -102,6 +109,11 @@ pub fn handle_liquidate<'info>(
         accounts.liquidator.key(),
         BallastError::SelfLiquidation
     );
+    let named = [repay_key, collateral_key];
+    require_user_token_account(&accounts.repay_source, &named)?;
+    if let Some(destination) = &accounts.collateral_destination {
+        require_user_token_account(destination, &named)?;
+    }
     accounts.repay_reserve.accrue_interest(now)?;
     accounts.collateral_reserve.accrue_interest(now)?;
     let borrow = *accounts
@@ -111,8 +123,8 @@ pub fn handle_liquidate<'info>(
     let deposit = *accounts
         .obligation
         .deposit(&collateral_key)
+        .filter(|deposit| deposit.collateral_enabled)
         .ok_or(BallastError::NoDepositInReserve)?;
-    require!(deposit.collateral_enabled, BallastError::NoDepositInReserve);
 
     // 2.
     let mut valuation = Valuation::load(
@@ -130,48 +142,30 @@ pub fn handle_liquidate<'info>(
     let before = valuation.totals(&accounts.obligation)?;
     require!(before.is_liquidatable(), BallastError::ObligationHealthy);
     let health_before = before.health_factor_wad().or_err()?;
-    let debt_price = valuation
-        .get(&repay_key)?
-        .price
-        .ok_or(BallastError::NoBorrowInReserve)?;
-    let collateral_price = valuation
-        .get(&collateral_key)?
-        .price
-        .ok_or(BallastError::NoDepositInReserve)?;
-    accounts.repay_reserve.last_oracle_publish_time = debt_price.publish_time;
-    accounts.collateral_reserve.last_oracle_publish_time = collateral_price.publish_time;
+    for key in named {
+        if let Some(publish_time) = valuation.publish_time(&key) {
+            let reserve = if key == repay_key {
+                &mut accounts.repay_reserve
+            } else {
+                &mut accounts.collateral_reserve
+            };
+            reserve.last_oracle_publish_time = publish_time;
+        }
+    }
 
     // 3.
-    let repay_reserve = &mut accounts.repay_reserve;
-    let collateral_reserve = &mut accounts.collateral_reserve;
-    let collateral_config = collateral_reserve.config;
-    let outcome = size_liquidation(
-        &market.liquidation.settings(),
-        &LiquidationRequest {
-            health_wad: health_before,
-            total_debt_value: before.debt_value,
-            debt: PositionQuote {
-                tokens: repay_reserve.owed_tokens(borrow.scaled_debt)?,
-                decimals: repay_reserve.decimals,
-                price: debt_price.debt,
-            },
-            collateral: PositionQuote {
-                tokens: collateral_reserve.tokens_for_shares(deposit.shares)?,
-                decimals: collateral_reserve.decimals,
-                price: collateral_price.collateral,
-            },
-            collateral_liquidation_threshold_bps: u64::from(
-                collateral_config.liquidation_threshold_bps,
-            ),
-            min_bonus_bps: u64::from(collateral_config.min_liquidation_bonus_bps),
-            max_bonus_bps: u64::from(collateral_config.max_liquidation_bonus_bps),
-            protocol_fee_bps: u64::from(collateral_config.protocol_liquidation_fee_bps),
-            max_repay: args.max_repay,
-        },
-    )
-    .or_err()?;
+    let request = valuation.liquidation_request(
+        &accounts.obligation,
+        &before,
+        &repay_key,
+        &collateral_key,
+        args.max_repay,
+    )?;
+    let outcome = size_liquidation(&market.liquidation.settings(), &request).or_err()?;
 
     // 4.
+    let repay_reserve = &mut accounts.repay_reserve;
+    let collateral_reserve = &mut accounts.collateral_reserve;
     let (repaid, removed_debt) = repay_reserve.repay(outcome.repay_tokens, borrow.scaled_debt)?;
     accounts.obligation.remove_debt(&repay_key, removed_debt)?;
     let seized_shares = if outcome.takes_all_collateral {
@@ -197,8 +191,7 @@ pub fn handle_liquidate<'info>(
         .obligation
         .remove_shares(&collateral_key, seized_shares)?;
     let fee_value_wad = collateral_reserve.move_shares_to_fund(fee_shares)?;
-    let collateral_out = if args.receive_shares {
-        let value = collateral_reserve.tokens_for_shares(liquidator_shares)?;
+    let paid_tokens = if args.receive_shares {
         let liquidator_obligation = accounts
             .liquidator_obligation
             .as_mut()
@@ -209,14 +202,10 @@ pub fn handle_liquidate<'info>(
             BallastError::DuplicateObligation
         );
         liquidator_obligation.add_shares(collateral_key, liquidator_shares)?;
-        value
+        0
     } else {
         collateral_reserve.redeem_shares(liquidator_shares)?
     };
-    require!(
-        collateral_out >= args.min_collateral_out,
-        BallastError::SlippageExceeded
-    );
 
     // 5.
     valuation.refresh(&repay_key, repay_reserve);
@@ -224,9 +213,9 @@ pub fn handle_liquidate<'info>(
     let after = valuation.totals(&accounts.obligation)?;
     let mut health_after = after.health_factor_wad().or_err()?;
     let obligation = &mut accounts.obligation;
-    if obligation.has_debt()
-        && after.collateral_value <= market.liquidation.bad_debt_collateral_dust_value
-    {
+    let no_collateral_of_value =
+        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&after);
+    if no_collateral_of_value && !valuation.any_liquidation_paused() {
         let mut live = [
             (repay_key, &mut **repay_reserve),
             (collateral_key, &mut **collateral_reserve),
@@ -239,20 +228,26 @@ pub fn handle_liquidate<'info>(
             now,
         )?;
         health_after = crate::math::health::HEALTH_INFINITE;
-    } else if obligation.has_debt() {
-        let buffer_needed = crate::math::health::weighted_floor(
-            crate::math::WAD,
-            u64::from(collateral_config.liquidation_threshold_bps) * (BPS + outcome.bonus_bps)
-                / BPS,
-        )
-        .or_err()?;
-        if health_before > buffer_needed {
-            require!(
-                health_after >= health_before,
-                BallastError::HealthNotImproved
-            );
-        }
+    } else if obligation.has_debt()
+        && outcome.regime == LiquidationRegime::Buffer
+        && !outcome.closes_a_position()
+    {
+        require!(
+            health_after >= health_before,
+            BallastError::HealthNotImproved
+        );
     }
+    // The floor applies to what the liquidator ends with: shares are valued after any
+    // write-off in this instruction.
+    let collateral_out = if args.receive_shares {
+        collateral_reserve.tokens_for_shares(liquidator_shares)?
+    } else {
+        paid_tokens
+    };
+    require!(
+        collateral_out >= args.min_collateral_out,
+        BallastError::SlippageExceeded
+    );
 
     // 6.
     transfer_into_vault(

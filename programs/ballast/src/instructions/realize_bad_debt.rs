@@ -17,9 +17,12 @@ pub struct RealizeBadDebt<'info> {
 }
 
 /// Writes off every borrow of an obligation that holds debt and no collateral of value.
-/// 1. value the obligation under liquidation prices;
-/// 2. require debt and enabled collateral worth at most the market's dust value;
-/// 3. write off (see `write_off_obligation`).
+/// 1. value the obligation under liquidation prices (a negligible position whose price fails
+///    the policy is valued at its feed's last price, see `Valuation::load`);
+/// 2. require debt, enabled collateral worth at most the market's negligible value, and less
+///    than the debt: only an insolvent obligation is written off;
+/// 3. write off (see `write_off_obligation`), unless liquidations are paused on one of its
+///    reserves.
 pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;
@@ -41,16 +44,13 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
     )?;
     let totals = valuation.totals(obligation)?;
     require!(
-        obligation.has_debt()
-            && totals.collateral_value <= market.liquidation.bad_debt_collateral_dust_value,
+        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&totals),
         BallastError::NotInsolvent
     );
-    for entry in &valuation.reserves {
-        require!(
-            entry.reserve.pause_flags & PAUSE_LIQUIDATE == 0,
-            BallastError::ActionPaused
-        );
-    }
+    require!(
+        !valuation.any_liquidation_paused(),
+        BallastError::ActionPaused
+    );
     write_off_obligation(
         &obligation_key,
         obligation,

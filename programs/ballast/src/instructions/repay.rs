@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::token::transfer_into_vault;
+use super::token::{require_user_token_account, transfer_into_vault};
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Repaid;
 use crate::state::{Market, Obligation, Reserve};
@@ -37,6 +37,7 @@ pub fn handle_repay(ctx: Context<Repay>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let reserve_key = accounts.reserve.key();
     let reserve = &mut accounts.reserve;
+    require_user_token_account(&accounts.source, &[reserve_key])?;
     reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
     let scaled = accounts
         .obligation

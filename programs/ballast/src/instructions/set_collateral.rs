@@ -2,8 +2,9 @@ use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
 use crate::events::CollateralSet;
+use crate::oracle::{read_price, PricePolicyKind};
 use crate::state::{Market, Obligation};
-use crate::valuation::require_within_borrow_limit;
+use crate::valuation::{load_reserve, require_within_borrow_limit};
 
 #[derive(Accounts)]
 pub struct SetCollateral<'info> {
@@ -15,11 +16,18 @@ pub struct SetCollateral<'info> {
         has_one = owner @ BallastError::NotObligationOwner
     )]
     pub obligation: Account<'info, Obligation>,
-    // remaining_accounts: when disabling with debt, `[reserve, oracle]` per position.
+    // remaining_accounts, only while the obligation has debt:
+    // - disabling: `[reserve, oracle]` per position (canonical order);
+    // - enabling: `[reserve, oracle]` of the deposit being enabled.
 }
 
-/// Enables or disables the deposit in `reserve` as collateral. Disabling while in debt ends
-/// with the borrow-limit check under strict prices; enabling never lowers health.
+/// Enables or disables the deposit in `reserve` as collateral, while the obligation has debt:
+/// - disabling ends with the borrow-limit check under strict prices;
+/// - enabling needs a valid strict price for that reserve: every enabled position must be
+///   priceable when the obligation is liquidated, so a position enters the valuation only at
+///   a price that is good now (a deposit, which reads no price, opens its slot disabled).
+///
+/// Enabling never lowers health.
 pub fn handle_set_collateral<'info>(
     ctx: Context<'info, SetCollateral<'info>>,
     reserve: Pubkey,
@@ -33,16 +41,31 @@ pub fn handle_set_collateral<'info>(
         .find(|d| d.reserve == reserve && reserve != Pubkey::default());
     let slot = slot.ok_or(BallastError::NoDepositInReserve)?;
     slot.collateral_enabled = enabled;
-    if !enabled && obligation.has_debt() {
+    if obligation.has_debt() {
         let now = Clock::get()?.unix_timestamp;
-        require_within_borrow_limit(
-            &accounts.market.key(),
-            &accounts.market,
-            obligation,
-            ctx.remaining_accounts,
-            &[],
-            now,
-        )?;
+        let market = &accounts.market;
+        if enabled {
+            let [reserve_account, oracle] = ctx.remaining_accounts else {
+                return err!(BallastError::InvalidRemainingAccounts);
+            };
+            require_keys_eq!(
+                *reserve_account.key,
+                reserve,
+                BallastError::InvalidRemainingAccounts
+            );
+            let state = load_reserve(reserve_account)?.projected(now)?;
+            require_keys_eq!(state.market, market.key(), BallastError::WrongMarket);
+            read_price(market, &state, oracle, PricePolicyKind::Strict, now)?;
+        } else {
+            require_within_borrow_limit(
+                &market.key(),
+                market,
+                obligation,
+                ctx.remaining_accounts,
+                &[],
+                now,
+            )?;
+        }
     }
     emit!(CollateralSet {
         obligation: obligation.key(),

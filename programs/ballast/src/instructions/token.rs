@@ -6,6 +6,27 @@ use anchor_spl::token_interface::{transfer_checked, TokenAccount, TransferChecke
 use crate::errors::BallastError;
 use crate::state::{seeds, Reserve};
 
+/// Refuses a reserve's own token account passed where a user's belongs (a source or a
+/// destination): tokens moved there would leave the books, stranded where nothing can sweep them
+/// (`ProtocolVaultNotAllowed`). Caught: any account whose authority is one of the instruction's
+/// `reserves`, and any liquidity or fund vault of any Ballast reserve, of any market (a vault
+/// sits at a PDA of this program derived from its reserve, which is also its authority).
+pub fn require_user_token_account(
+    account: &InterfaceAccount<TokenAccount>,
+    reserves: &[Pubkey],
+) -> Result<()> {
+    require!(
+        !reserves.contains(&account.owner),
+        BallastError::ProtocolVaultNotAllowed
+    );
+    for prefix in [seeds::LIQUIDITY_VAULT, seeds::FUND_VAULT] {
+        let (vault, _) =
+            Pubkey::find_program_address(&[prefix, account.owner.as_ref()], &crate::ID);
+        require_keys_neq!(vault, account.key(), BallastError::ProtocolVaultNotAllowed);
+    }
+    Ok(())
+}
+
 /// Moves `amount` from a signer's token account into a vault.
 fn transfer_in<'info>(
     token_program: &AccountInfo<'info>,

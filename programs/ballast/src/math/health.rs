@@ -1,6 +1,6 @@
 //! Health factor and borrow limit over an obligation's valued positions.
 
-use super::fixed::{add, mul_div_floor};
+use super::fixed::mul_div_floor;
 use super::{MathResult, BPS, WAD};
 
 /// Health factor shown for an obligation with no debt.
@@ -21,25 +21,34 @@ pub struct HealthTotals {
 
 impl HealthTotals {
     /// Adds one enabled collateral position valued at `value` (rounded down by the caller).
+    /// Sums saturate at `u128::MAX` (≈ $3.4 × 10²⁰): a valuation never fails for size, and a
+    /// saturated collateral sum only understates collateral.
     pub fn add_collateral(
         &mut self,
         value: u128,
         ltv_bps: u64,
         liquidation_threshold_bps: u64,
     ) -> MathResult<()> {
-        self.collateral_value = add(self.collateral_value, value)?;
-        self.liquidation_weighted_collateral = add(
-            self.liquidation_weighted_collateral,
-            weighted_floor(value, liquidation_threshold_bps)?,
-        )?;
-        self.borrow_limit = add(self.borrow_limit, weighted_floor(value, ltv_bps)?)?;
+        self.collateral_value = self.collateral_value.saturating_add(value);
+        self.liquidation_weighted_collateral = self
+            .liquidation_weighted_collateral
+            .saturating_add(weighted_floor(value, liquidation_threshold_bps)?);
+        self.borrow_limit = self
+            .borrow_limit
+            .saturating_add(weighted_floor(value, ltv_bps)?);
         Ok(())
     }
 
-    /// Adds one debt position valued at `value` (rounded up by the caller).
+    /// Adds one debt position valued at `value` (rounded up by the caller); saturates.
     pub fn add_debt(&mut self, value: u128) -> MathResult<()> {
-        self.debt_value = add(self.debt_value, value)?;
+        self.debt_value = self.debt_value.saturating_add(value);
         Ok(())
+    }
+
+    /// Whether the enabled collateral is worth less than the debt (unweighted): the only state
+    /// in which bad debt may be written off.
+    pub fn is_insolvent(&self) -> bool {
+        self.collateral_value < self.debt_value
     }
 
     /// `Σ collateral·LT / Σ debt` (WAD), rounded down; `HEALTH_INFINITE` without debt.

@@ -95,8 +95,24 @@ pub struct Accrual {
     pub insurance_wad: u128,
 }
 
+/// Most debt (token units × WAD) a reserve's books carry: accrual stops there, so that a
+/// reserve left idle for decades at the highest rate never reaches an index or a total that its
+/// books cannot hold (which would make every instruction on it fail). It is about 8.5 × 10¹⁹
+/// whole base units, beyond what any SPL balance can count (`u64::MAX` ≈ 1.8 × 10¹⁹), with room
+/// left for free liquidity and the fund's receivable under `u128::MAX`.
+pub const DEBT_CEILING_WAD: u128 = u128::MAX / 4;
+
+/// The largest borrow index at which `total_scaled_debt` stays within `DEBT_CEILING_WAD`.
+pub fn ceiling_index(total_scaled_debt: u128) -> u128 {
+    if total_scaled_debt == 0 {
+        return u128::MAX;
+    }
+    mul_div_floor(DEBT_CEILING_WAD, WAD, total_scaled_debt).unwrap_or(u128::MAX)
+}
+
 /// Accrues interest on `total_scaled_debt` from `index_wad` over `seconds`, given the
 /// reserve's free liquidity. Depositors receive the interest not taken by the two factors.
+/// The index never passes `ceiling_index` (nor falls): beyond it no interest accrues.
 pub fn accrue(
     curve: &RateCurve,
     reserve_factor_bps: u64,
@@ -117,7 +133,11 @@ pub fn accrue(
     }
     let utilization = utilization_wad_floor(available_wad, debt_before)?;
     let rate = per_second_rate_wad_ceil(borrow_rate_wad_ceil(curve, utilization)?)?;
-    let new_index = next_borrow_index_ceil(index_wad, rate, seconds)?;
+    let ceiling = ceiling_index(total_scaled_debt).max(index_wad);
+    // An overflow here only means the compounded index is beyond any ceiling.
+    let new_index = next_borrow_index_ceil(index_wad, rate, seconds)
+        .unwrap_or(u128::MAX)
+        .min(ceiling);
     let debt_after = super::shares::debt_wad_floor(total_scaled_debt, new_index)?;
     let interest = sub(debt_after, debt_before)?;
     let bps = u128::from(BPS);
@@ -167,6 +187,41 @@ mod tests {
         assert!(
             factor >= exact - 1_000_000_000 && factor <= exact + 1_000_000_000,
             "{factor}"
+        );
+    }
+
+    #[test]
+    fn a_century_at_the_highest_rate_stops_at_the_ceiling_instead_of_failing() {
+        let top = RateCurve {
+            base_rate_bps: 20_000,
+            optimal_utilization_bps: 5_000,
+            slope1_bps: 10_000,
+            slope2_bps: 20_000,
+        };
+        // 10 million tokens (6 decimals) borrowed at index 1, nothing free: 500 % a year.
+        let scaled = 10_000_000_000_000 * WAD;
+        let century = 100 * SECONDS_PER_YEAR;
+        assert_eq!(
+            next_borrow_index_ceil(
+                WAD,
+                per_second_rate_wad_ceil(bps_to_wad(50_000)).unwrap(),
+                century
+            ),
+            Err(crate::math::MathError::Overflow)
+        );
+        let a = accrue(&top, 1_000, 500, 0, scaled, WAD, century).unwrap();
+        assert_eq!(a.borrow_index_wad, ceiling_index(scaled));
+        let debt = crate::math::shares::debt_wad_floor(scaled, a.borrow_index_wad).unwrap();
+        assert!(
+            debt <= DEBT_CEILING_WAD && debt > DEBT_CEILING_WAD - WAD,
+            "{debt}"
+        );
+        assert_eq!(a.interest_wad, debt - 10_000_000_000_000 * WAD);
+        // Once there, time changes nothing and nothing fails.
+        let b = accrue(&top, 1_000, 500, 0, scaled, a.borrow_index_wad, century).unwrap();
+        assert_eq!(
+            (b.borrow_index_wad, b.interest_wad),
+            (a.borrow_index_wad, 0)
         );
     }
 

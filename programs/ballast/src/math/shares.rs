@@ -74,13 +74,9 @@ pub fn debt_wad_floor(scaled_debt: u128, index_wad: u128) -> MathResult<u128> {
     mul_div_floor(scaled_debt, index_wad, WAD)
 }
 
-/// Whole tokens a borrower owes for `scaled_debt` at `index_wad`, rounded up.
-pub fn debt_tokens_ceil(scaled_debt: u128, index_wad: u128) -> MathResult<u64> {
-    super::fixed::to_u64(debt_units_ceil(scaled_debt, index_wad)?)
-}
-
-/// Whole tokens owed, rounded up, without narrowing to `u64`: a debt left to compound for
-/// years can exceed what one transfer can move, and must still be partially repayable.
+/// Whole tokens a borrower owes for `scaled_debt` at `index_wad`, rounded up, never narrowed to
+/// `u64`: a debt left to compound for years can exceed what one transfer can move, and must
+/// still be valued, partially repaid, liquidated and written off.
 pub fn debt_units_ceil(scaled_debt: u128, index_wad: u128) -> MathResult<u128> {
     mul_div_ceil(scaled_debt, index_wad, WAD * WAD)
 }
@@ -115,10 +111,10 @@ mod tests {
     #[test]
     fn a_loan_owes_itself_at_a_round_index_and_at_most_one_unit_more_otherwise() {
         let scaled = scaled_debt_for_borrow_ceil(1_000, WAD).unwrap();
-        assert_eq!(debt_tokens_ceil(scaled, WAD), Ok(1_000));
+        assert_eq!(debt_units_ceil(scaled, WAD), Ok(1_000));
         let index = WAD + WAD / 3;
         let scaled = scaled_debt_for_borrow_ceil(1_000, index).unwrap();
-        let owed = debt_tokens_ceil(scaled, index).unwrap();
+        let owed = debt_units_ceil(scaled, index).unwrap();
         assert!((1_000..=1_001).contains(&owed), "{owed}");
     }
 }

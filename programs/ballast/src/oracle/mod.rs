@@ -58,6 +58,42 @@ pub struct PolicyPrice {
     pub publish_time: i64,
 }
 
+/// Reads the reserve's configured oracle account through its adapter, before any policy.
+fn read_raw(market: &Market, reserve: &Reserve, oracle: &AccountInfo) -> Result<RawPrice> {
+    let config = &reserve.config.oracle;
+    match config.source {
+        ORACLE_SOURCE_PYTH_LEGACY => {
+            pyth_legacy::read(oracle, &config.oracle_account, &market.pyth_program)
+        }
+        ORACLE_SOURCE_PYTH_PULL => pyth_pull::read(
+            oracle,
+            &config.oracle_account,
+            &config.feed_id,
+            &market.pyth_receiver_program,
+        ),
+        _ => err!(BallastError::UnknownOracleSource),
+    }
+}
+
+/// The last price the reserve's configured feed published, whatever its age, status or
+/// confidence: only to tell that a position is negligible (worth at most the market's
+/// negligible value) when its price fails the policy, so that such a position cannot block a
+/// liquidation or a write-off (docs/oracles.md, "Negligible positions"). The account, owner,
+/// verification and feed id are checked as always; the price must be positive with a
+/// supported exponent.
+pub fn read_last_price(market: &Market, reserve: &Reserve, oracle: &AccountInfo) -> Result<Price> {
+    let raw = read_raw(market, reserve, oracle)?;
+    require!(
+        (MIN_EXPONENT..=MAX_EXPONENT).contains(&raw.expo),
+        BallastError::OracleExponentOutOfRange
+    );
+    require!(raw.price > 0, BallastError::OracleNonPositive);
+    Ok(Price {
+        mantissa: raw.price as u64,
+        expo: raw.expo,
+    })
+}
+
 /// Reads the reserve's price from `oracle` and applies `kind`'s policy at `now`.
 pub fn read_price(
     market: &Market,
@@ -67,18 +103,7 @@ pub fn read_price(
     now: i64,
 ) -> Result<PolicyPrice> {
     let config = &reserve.config.oracle;
-    let raw = match config.source {
-        ORACLE_SOURCE_PYTH_LEGACY => {
-            pyth_legacy::read(oracle, &config.oracle_account, &market.pyth_program)?
-        }
-        ORACLE_SOURCE_PYTH_PULL => pyth_pull::read(
-            oracle,
-            &config.oracle_account,
-            &config.feed_id,
-            &market.pyth_receiver_program,
-        )?,
-        _ => return err!(BallastError::UnknownOracleSource),
-    };
+    let raw = read_raw(market, reserve, oracle)?;
     let policy = match kind {
         PricePolicyKind::Strict => config.strict,
         PricePolicyKind::Liquidation => config.liquidation,

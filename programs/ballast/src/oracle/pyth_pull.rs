@@ -6,16 +6,17 @@ use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 use super::RawPrice;
 use crate::errors::BallastError;
 
-/// Reads a pull update after checking owner, (optional) address, verification and feed id.
+/// Reads a pull update after checking address, owner, verification and feed id. The address is
+/// always the reserve's configured price-feed account (a sponsored feed account, updated in
+/// place with publish times that only move forward): a caller who could pass any verified
+/// update for the feed could choose an older one (issue 9, item 4).
 pub fn read(
     oracle: &AccountInfo,
     configured: &Pubkey,
     feed_id: &[u8; 32],
     trusted_program: &Pubkey,
 ) -> Result<RawPrice> {
-    if *configured != Pubkey::default() {
-        require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
-    }
+    require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
     require_keys_eq!(
         *oracle.owner,
         *trusted_program,

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
+use crate::math::health::HealthTotals;
 use crate::math::liquidation::LiquidationSettings;
 use crate::math::{BPS, WAD};
 
@@ -15,26 +16,44 @@ pub struct LiquidationConfig {
     pub full_liquidation_debt_value: u128,
     /// Smallest debt position value (USD WAD) a partial liquidation may leave.
     pub dust_value: u128,
-    /// Collateral value (USD WAD) below which an indebted obligation counts as having none,
-    /// so its bad debt can be realized (depositing dust cannot block realization).
+    /// The negligible value (USD WAD): an indebted obligation whose enabled collateral is worth
+    /// at most this, and less than its debt, holds no collateral of value, so its bad debt is
+    /// realized; and a position worth at most this at its feed's last price cannot block a
+    /// liquidation or a write-off when that price fails the policy. Positive, at most
+    /// `dust_value` and at most `MAX_NEGLIGIBLE_VALUE`.
     pub bad_debt_collateral_dust_value: u128,
 }
 
+/// Largest dust value a market may set ($1 000).
+pub const MAX_DUST_VALUE: u128 = 1_000 * WAD;
+/// Largest negligible value (`bad_debt_collateral_dust_value`) a market may set ($1): it is the
+/// most collateral a write-off may take from an owner without a liquidation.
+pub const MAX_NEGLIGIBLE_VALUE: u128 = WAD;
+
 impl LiquidationConfig {
-    /// Bounds: close factor in (0, 100 %], full-liquidation health in (0, 1], dust ≤ $1 000.
+    /// Bounds: close factor in (0, 100 %], full-liquidation health in (0, 1], dust ≤ $1 000,
+    /// 0 < negligible value ≤ min(dust, $1), full-liquidation debt value ≤ $1 000 000.
     pub fn validate(&self) -> Result<()> {
-        let max_dust = 1_000 * WAD;
         require!(
             self.close_factor_bps > 0
                 && u64::from(self.close_factor_bps) <= BPS
                 && self.full_liquidation_health_bps > 0
                 && u64::from(self.full_liquidation_health_bps) <= BPS
-                && self.dust_value <= max_dust
-                && self.bad_debt_collateral_dust_value <= max_dust
+                && self.dust_value <= MAX_DUST_VALUE
+                && self.bad_debt_collateral_dust_value > 0
+                && self.bad_debt_collateral_dust_value <= self.dust_value
+                && self.bad_debt_collateral_dust_value <= MAX_NEGLIGIBLE_VALUE
                 && self.full_liquidation_debt_value <= 1_000_000 * WAD,
             BallastError::InvalidMarketConfig
         );
         Ok(())
+    }
+
+    /// Whether an indebted obligation valued at `totals` (liquidation prices) holds no
+    /// collateral of value: its enabled collateral is worth at most the negligible value and
+    /// less than its debt. Only then is its bad debt written off.
+    pub fn holds_no_collateral_of_value(&self, totals: &HealthTotals) -> bool {
+        totals.is_insolvent() && totals.collateral_value <= self.bad_debt_collateral_dust_value
     }
 
     /// The pure-math view of these settings.

@@ -107,8 +107,17 @@ impl Obligation {
         self.active_borrows().find(|b| b.reserve == *reserve)
     }
 
-    /// Adds `shares` to the deposit in `reserve`, opening a slot (collateral enabled) if needed.
+    /// Adds `shares` to the deposit in `reserve`, opening a slot if needed. A reserve is either
+    /// an asset or a debt of one obligation, never both (`SameReserveDepositAndBorrow`). A slot
+    /// opened while the obligation owes anything starts with collateral disabled: a deposit
+    /// reads no price, so it must not add a position that a liquidation then needs priced
+    /// (enabling it reads a strict price, see `set_collateral`).
     pub fn add_shares(&mut self, reserve: Pubkey, shares: u128) -> Result<()> {
+        require!(
+            self.borrow(&reserve).is_none(),
+            BallastError::SameReserveDepositAndBorrow
+        );
+        let collateral_enabled = !self.has_debt();
         if let Some(slot) = self.deposits.iter_mut().find(|d| d.reserve == reserve) {
             slot.shares = slot
                 .shares
@@ -124,7 +133,7 @@ impl Obligation {
         *slot = ObligationDeposit {
             reserve,
             shares,
-            collateral_enabled: true,
+            collateral_enabled,
         };
         Ok(())
     }
@@ -147,8 +156,13 @@ impl Obligation {
         Ok(())
     }
 
-    /// Adds `scaled_debt` to the borrow in `reserve`, opening a slot if needed.
+    /// Adds `scaled_debt` to the borrow in `reserve`, opening a slot if needed; refused while
+    /// the obligation holds a deposit in `reserve` (`SameReserveDepositAndBorrow`).
     pub fn add_debt(&mut self, reserve: Pubkey, scaled_debt: u128) -> Result<()> {
+        require!(
+            self.deposit(&reserve).is_none(),
+            BallastError::SameReserveDepositAndBorrow
+        );
         if let Some(slot) = self.borrows.iter_mut().find(|b| b.reserve == reserve) {
             slot.scaled_debt = slot
                 .scaled_debt

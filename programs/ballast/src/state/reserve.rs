@@ -42,8 +42,8 @@ pub struct PricePolicy {
 pub struct OracleConfig {
     /// `ORACLE_SOURCE_PYTH_LEGACY` or `ORACLE_SOURCE_PYTH_PULL`.
     pub source: u8,
-    /// The price account. For pull feeds it may be left default, so any fresh update for the
-    /// feed id is accepted.
+    /// The price account: a legacy price account, or the pull price-feed account that holds
+    /// the feed's newest `PriceUpdateV2`. Always required: the caller never chooses the update.
     pub oracle_account: Pubkey,
     /// Pull feeds: the Pyth feed id every update must carry.
     pub feed_id: [u8; 32],
@@ -139,16 +139,18 @@ impl ReserveConfig {
             oracle.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
         ];
         require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
-        match oracle.source {
-            ORACLE_SOURCE_PYTH_LEGACY => require!(
-                oracle.oracle_account != Pubkey::default(),
-                BallastError::InvalidConfig
+        require!(
+            matches!(
+                oracle.source,
+                ORACLE_SOURCE_PYTH_LEGACY | ORACLE_SOURCE_PYTH_PULL
             ),
-            ORACLE_SOURCE_PYTH_PULL => {
-                require!(oracle.feed_id != [0; 32], BallastError::InvalidConfig)
-            }
-            _ => return err!(BallastError::UnknownOracleSource),
-        }
+            BallastError::UnknownOracleSource
+        );
+        require!(
+            oracle.oracle_account != Pubkey::default()
+                && (oracle.source != ORACLE_SOURCE_PYTH_PULL || oracle.feed_id != [0; 32]),
+            BallastError::InvalidConfig
+        );
         Ok(())
     }
 
@@ -267,12 +269,16 @@ impl Reserve {
         self.protocol_fees_wad = add(self.protocol_fees_wad, accrual.protocol_fee_wad).or_err()?;
         self.pending_insurance_wad =
             add(self.pending_insurance_wad, accrual.insurance_wad).or_err()?;
-        self.cumulative_interest_wad =
-            add(self.cumulative_interest_wad, accrual.interest_wad).or_err()?;
-        self.cumulative_protocol_fees_wad =
-            add(self.cumulative_protocol_fees_wad, accrual.protocol_fee_wad).or_err()?;
-        self.cumulative_insurance_wad =
-            add(self.cumulative_insurance_wad, accrual.insurance_wad).or_err()?;
+        // Statistics: they saturate rather than stop a reserve.
+        self.cumulative_interest_wad = self
+            .cumulative_interest_wad
+            .saturating_add(accrual.interest_wad);
+        self.cumulative_protocol_fees_wad = self
+            .cumulative_protocol_fees_wad
+            .saturating_add(accrual.protocol_fee_wad);
+        self.cumulative_insurance_wad = self
+            .cumulative_insurance_wad
+            .saturating_add(accrual.insurance_wad);
         self.last_accrual_ts = now;
         Ok(())
     }
@@ -406,9 +412,11 @@ impl Reserve {
         Ok(scaled)
     }
 
-    /// Tokens owed for a position of `scaled_debt` (rounded up).
-    pub fn owed_tokens(&self, scaled_debt: u128) -> Result<u64> {
-        shares::debt_tokens_ceil(scaled_debt, self.borrow_index).or_err()
+    /// Tokens owed for a position of `scaled_debt` (rounded up), in `u128`: after years at a
+    /// high rate a debt can exceed what a `u64` balance counts, and must still be valued,
+    /// liquidated and written off.
+    pub fn owed_tokens(&self, scaled_debt: u128) -> Result<u128> {
+        shares::debt_units_ceil(scaled_debt, self.borrow_index).or_err()
     }
 
     /// Books a repayment of at most `amount` tokens against a position of `scaled_debt`;
@@ -418,6 +426,11 @@ impl Reserve {
         require!(amount > 0, BallastError::ZeroAmount);
         // Owed is compared in `u128`: a debt beyond `u64::MAX` units stays partially repayable.
         let owed = shares::debt_units_ceil(scaled_debt, self.borrow_index).or_err()?;
+        // "All" means all: a debt one transfer cannot move is refused, not partly repaid.
+        require!(
+            amount != u64::MAX || owed <= u128::from(u64::MAX),
+            BallastError::RepayAllExceedsOneTransfer
+        );
         let (paid, removed) = if u128::from(amount) >= owed {
             (to_u64(owed).or_err()?, scaled_debt)
         } else {
@@ -451,13 +464,12 @@ impl Reserve {
             .fund_receivable
             .checked_add(split.from_fund_tokens)
             .ok_or(BallastError::MathOverflow)?;
-        self.cumulative_fund_covered_wad = add(
-            self.cumulative_fund_covered_wad,
-            split.covered_wad(written_off),
-        )
-        .or_err()?;
-        self.cumulative_socialized_wad =
-            add(self.cumulative_socialized_wad, split.socialized_wad).or_err()?;
+        self.cumulative_fund_covered_wad = self
+            .cumulative_fund_covered_wad
+            .saturating_add(split.covered_wad(written_off));
+        self.cumulative_socialized_wad = self
+            .cumulative_socialized_wad
+            .saturating_add(split.socialized_wad);
         if split.socialized_wad >= assets_before && split.socialized_wad > 0 {
             // Depositors are wiped out; what the books still owe beyond them comes out of
             // unclaimed protocol fees so the books stay balanced, and the reserve freezes.
