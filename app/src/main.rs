@@ -104,8 +104,27 @@ enum Command {
         #[arg(long)]
         obligation: Option<Pubkey>,
     },
+    /// Use a deposit as collateral, or stop (`on` / `off`).
+    Collateral(CollateralArgs),
     /// Each position, the health factor, the borrow limit and liquidation prices.
     Health(OwnerArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Args)]
+struct CollateralArgs {
+    /// Symbol (USDC, SOL, …) or mint address of the deposit.
+    asset: String,
+    /// `on`: count it as collateral (with debt, reads a strict price); `off`: stop.
+    state: Switch,
+    /// Obligation index.
+    #[arg(long, default_value_t = 0)]
+    index: u8,
 }
 
 #[derive(Subcommand)]
@@ -494,6 +513,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let what = args.amount.clone().unwrap_or_else(|| "all".into());
             let report = TxReport {
                 action: format!("{verb} {what} {}", args.asset),
+                signature: signature.to_string(),
+                obligation: obligation.to_string(),
+            };
+            print(cli.output, &report, |r| {
+                format!("{} ({})\n", r.action, r.signature)
+            });
+        }
+        Command::Collateral(args) => {
+            let market = market_of(&cli, None, &wallet.pubkey())?;
+            let view = MarketView::load(&mut chain, &market).await?;
+            let (reserve, _) = wallet::find_reserve(&view, &args.asset)?;
+            let obligation = client::obligation_address(&market, &wallet.pubkey(), args.index);
+            let enabled = args.state == Switch::On;
+            let signature =
+                wallet::set_collateral(&mut chain, &view, &wallet, &obligation, &reserve, enabled)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "collateral {} {}",
+                            args.asset,
+                            if enabled { "on" } else { "off" }
+                        )
+                    })?;
+            let report = TxReport {
+                action: format!(
+                    "{} {} as collateral",
+                    if enabled { "using" } else { "no longer using" },
+                    args.asset
+                ),
                 signature: signature.to_string(),
                 obligation: obligation.to_string(),
             };

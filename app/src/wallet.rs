@@ -10,6 +10,7 @@ use ballast::oracle::PricePolicyKind;
 use ballast::state::{Obligation, Reserve, RESERVE_FROZEN};
 use ballast_tests::client::{self, ReserveKeys};
 use serde::Serialize;
+use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 
 use crate::chain::{ata, create_ata_idempotent, Chain};
@@ -90,15 +91,67 @@ pub async fn deposit<C: Chain>(
     amount: u64,
 ) -> anyhow::Result<Signature> {
     let keys = keys_of(view, reserve)?;
+    let state = read_obligation(chain, obligation).await?;
     let source = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
-    let ix = client::deposit(
+    let mut instructions = vec![client::deposit(
         &owner.pubkey(),
         &view.key,
         &keys,
         obligation,
         &source,
         amount,
-    );
+    )];
+    // While in debt the program opens a new deposit slot disabled (a deposit reads no price); a
+    // deposit made by a borrower is meant as collateral, so it is enabled in the same
+    // transaction, at a strict price for that reserve.
+    if state.has_debt() && state.deposit(reserve).is_none() {
+        instructions.push(set_collateral_instruction(
+            view, &state, owner, obligation, reserve, true,
+        ));
+    }
+    Ok(chain.send(&instructions, &[owner]).await?)
+}
+
+fn set_collateral_instruction(
+    view: &MarketView,
+    state: &Obligation,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    enabled: bool,
+) -> Instruction {
+    let oracle_of = |key: &Pubkey| {
+        view.reserves
+            .get(key)
+            .map(|e| oracle_of(&e.reserve))
+            .unwrap_or_default()
+    };
+    let mut listed = state.clone();
+    if enabled && listed.deposit(reserve).is_none() {
+        // The slot the deposit in the same transaction opens.
+        let _ = listed.add_shares(*reserve, 1);
+    }
+    client::set_collateral(
+        &owner.pubkey(),
+        &view.key,
+        obligation,
+        reserve,
+        enabled,
+        client::set_collateral_remaining(&listed, reserve, enabled, oracle_of),
+    )
+}
+
+/// Uses (`enabled`) or stops using `owner`'s deposit in `reserve` as collateral.
+pub async fn set_collateral<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    enabled: bool,
+) -> anyhow::Result<Signature> {
+    let state = read_obligation(chain, obligation).await?;
+    let ix = set_collateral_instruction(view, &state, owner, obligation, reserve, enabled);
     Ok(chain.send(&[ix], &[owner]).await?)
 }
 
@@ -477,8 +530,7 @@ pub fn health_report(
         let price = entry.price.map(|p| p.debt);
         let value = price
             .and_then(|p| {
-                ballast::math::value::value_wad_ceil(owed, entry.reserve.decimals, p)
-                    .ok()
+                ballast::math::value::value_wad_ceil(owed, entry.reserve.decimals, p).ok()
             })
             .unwrap_or(0);
         positions.push(PositionRow {

@@ -1,7 +1,7 @@
 //! Each wallet command's happy path and its main error, on the embedded bank.
 
 use ballast_app::format::parse_amount;
-use ballast_app::localnet::{SOL, USDC};
+use ballast_app::localnet::{BTC, SOL, USDC};
 use ballast_app::wallet::{self, ALL};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -153,6 +153,52 @@ async fn deposit_borrow_repay_withdraw_and_their_named_errors() {
     assert_eq!(m.balance(&owner, SOL).await.unwrap(), m.tokens(SOL, 10.0));
     assert_eq!(
         message(wallet::withdraw(&mut m.chain, &view, &b.keypair, &b.obligation, &sol, 1).await),
+        "NoDepositInReserve: no deposit in this reserve"
+    );
+}
+
+#[tokio::test]
+async fn a_borrower_tops_up_with_a_new_asset_and_it_counts_at_once() {
+    let mut m = support::market(24).await;
+    let b = support::borrower(&mut m, [224; 32], &[(SOL, 10.0)], USDC, 0.8).await;
+    let btc = m.assets[BTC].reserve;
+    let owner = b.keypair.pubkey();
+    let view = m.view().await.unwrap();
+    let state = wallet::read_obligation(&mut m.chain, &b.obligation)
+        .await
+        .unwrap();
+    let before = wallet::health_report(&view, &b.obligation, &state).unwrap();
+    // The program opens a slot disabled while in debt; `ballast deposit` enables it in the same
+    // transaction, so a rescue is one command.
+    let units = m.tokens(BTC, 0.01);
+    m.mint(&owner, BTC, units).await.unwrap();
+    wallet::deposit(&mut m.chain, &view, &b.keypair, &b.obligation, &btc, units)
+        .await
+        .unwrap();
+    let state = wallet::read_obligation(&mut m.chain, &b.obligation)
+        .await
+        .unwrap();
+    assert!(state.deposit(&btc).unwrap().collateral_enabled);
+    let after = wallet::health_report(&m.view().await.unwrap(), &b.obligation, &state).unwrap();
+    assert_ne!(after.health_factor, before.health_factor);
+    // `ballast collateral BTC off` and `on` again; main error: a deposit it does not hold.
+    let view = m.view().await.unwrap();
+    wallet::set_collateral(&mut m.chain, &view, &b.keypair, &b.obligation, &btc, false)
+        .await
+        .unwrap();
+    let state = wallet::read_obligation(&mut m.chain, &b.obligation)
+        .await
+        .unwrap();
+    assert!(!state.deposit(&btc).unwrap().collateral_enabled);
+    wallet::set_collateral(&mut m.chain, &view, &b.keypair, &b.obligation, &btc, true)
+        .await
+        .unwrap();
+    let usdc = m.assets[USDC].reserve;
+    assert_eq!(
+        message(
+            wallet::set_collateral(&mut m.chain, &view, &b.keypair, &b.obligation, &usdc, true)
+                .await
+        ),
         "NoDepositInReserve: no deposit in this reserve"
     );
 }

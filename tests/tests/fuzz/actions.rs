@@ -214,6 +214,15 @@ pub enum Action {
         user: usize,
         asset: usize,
     },
+    /// In one transaction `user` deposits `cents` of `collateral` and borrows `borrow_bps` of
+    /// the headroom that gives in `debt`: loans small enough for the negligible value.
+    DustLoan {
+        user: usize,
+        collateral: usize,
+        debt: usize,
+        cents: u32,
+        borrow_bps: u32,
+    },
     /// `attacker` posts a fully verified SOL pull update, `age` seconds old at `bps` of the
     /// spot, to an account of its own, and liquidates `target` passing it as SOL's price.
     OlderPullUpdate {
@@ -413,6 +422,23 @@ impl fmt::Display for Action {
             Action::DustDeposit { user, asset: a } => {
                 write!(f, "{} deposits one base unit of {}", who(user), asset(a))
             }
+            Action::DustLoan {
+                user,
+                collateral,
+                debt,
+                cents,
+                borrow_bps,
+            } => write!(
+                f,
+                "{} deposits ${}.{:02} of {} and borrows {}.{:02}% of that headroom in {}",
+                who(user),
+                cents / 100,
+                cents % 100,
+                asset(collateral),
+                borrow_bps / 100,
+                borrow_bps % 100,
+                asset(debt)
+            ),
             Action::OlderPullUpdate {
                 attacker,
                 target,
@@ -467,7 +493,7 @@ impl Action {
     /// Index of the instruction in `KINDS`.
     pub fn kind(&self) -> usize {
         match self {
-            Action::Deposit { .. } | Action::DustDeposit { .. } => 0,
+            Action::Deposit { .. } | Action::DustDeposit { .. } | Action::DustLoan { .. } => 0,
             Action::Withdraw { .. } => 1,
             Action::Borrow { .. } => 2,
             Action::Repay { .. } => 3,
@@ -492,6 +518,7 @@ impl Action {
             | Action::SetCollateral { user, .. }
             | Action::FundReserve { user, .. }
             | Action::DustDeposit { user, .. }
+            | Action::DustLoan { user, .. }
             | Action::VaultAsAccount { user, .. } => Some(user),
             Action::OlderPullUpdate { attacker, .. } => Some(attacker),
             Action::Repay { payer, .. } => Some(payer),
@@ -551,7 +578,7 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
         2 => {
             // Borrowing what one deposits is a move of its own: it must be refused.
             let borrow_asset = if BORROWERS.contains(&user) {
-                rng.pick(&[0, 0, 0, 2, 1, asset])
+                rng.pick(&[0, 0, 0, 2, 2, 1, asset])
             } else {
                 asset
             };
@@ -742,12 +769,27 @@ pub fn next_action(rng: &mut Rng) -> Action {
             } else {
                 Some(rng.below(3) as usize)
             },
-            flags: if rng.chance(50) { 0 } else { 1 << rng.below(4) },
+            // Liquidation pauses weigh most: they decide where a write-off may happen.
+            flags: if rng.chance(50) {
+                0
+            } else {
+                rng.pick(&[1, 2, 4, 8, 8, 8])
+            },
             by_admin: rng.chance(70),
         },
         96..=97 => Action::CollectFees {
             asset: rng.below(3) as usize,
         },
+        98 => {
+            let collateral = rng.pick(&[1, 2]);
+            Action::DustLoan {
+                user: rng.pick(&[BORROWERS[0], BORROWERS[1], ATTACKERS[0], ATTACKERS[1]]),
+                collateral,
+                debt: rng.pick(&[0, 0, 3 - collateral]),
+                cents: rng.pick(&[2, 5, 9, 10, 11, 25, 60, 99, 150]),
+                borrow_bps: rng.pick(&[3_000, 7_000, 9_000, 9_900]),
+            }
+        }
         _ => Action::FundReserve {
             user: any_user(rng),
             asset: rng.below(3) as usize,
@@ -785,6 +827,17 @@ pub fn sequence(seed: u64, steps: usize) -> Vec<Action> {
             amount: Amount::Fraction(8_500 + rng.below(1_500) as u32),
         });
     }
+    // The second borrower also owes a second asset, so write-offs span several reserves.
+    actions.push(Action::Deposit {
+        user: BORROWERS[1],
+        asset: 1,
+        amount: Amount::Fraction(500 + rng.below(2_000) as u32),
+    });
+    actions.push(Action::Borrow {
+        user: BORROWERS[1],
+        asset: 2,
+        amount: Amount::Fraction(3_000 + rng.below(6_000) as u32),
+    });
     while actions.len() < steps {
         actions.push(next_action(&mut rng));
     }

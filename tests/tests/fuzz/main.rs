@@ -10,7 +10,9 @@
 //! Modes (see docs/fuzzing.md):
 //! - quick (default, inside `cargo test`): the committed regressions plus a fixed set of seeds;
 //! - long: `BALLAST_FUZZ_MINUTES=30` (runs until the time is up) or `BALLAST_FUZZ_CASES=N`;
-//!   `BALLAST_FUZZ_SEED=S` picks the first seed, `BALLAST_FUZZ_STEPS=K` the sequence length.
+//!   `BALLAST_FUZZ_SEED=S` picks the first seed, `BALLAST_FUZZ_STEPS=K` the sequence length,
+//!   `BALLAST_FUZZ_MAX_FAILURES=F` stops after F failures (5), `BALLAST_FUZZ_SHRINK_SECS=T`
+//!   bounds the shrinking of each (600 s long, 90 s quick).
 
 #![allow(deprecated)]
 
@@ -227,7 +229,13 @@ fn fuzz() {
     } else {
         QUICK_CASES
     });
-    let shrink_budget = Duration::from_secs(if long { 600 } else { 90 });
+    let shrink_budget =
+        Duration::from_secs(env_u64("BALLAST_FUZZ_SHRINK_SECS").unwrap_or(if long {
+            600
+        } else {
+            90
+        }));
+    let max_failures = env_u64("BALLAST_FUZZ_MAX_FAILURES").unwrap_or(5) as usize;
     println!(
         "fuzz: {} mode, first seed {seed:#x}, {steps} steps per sequence",
         if long { "long" } else { "quick" }
@@ -273,7 +281,7 @@ fn fuzz() {
             );
             println!("{report}");
             failures.push(report);
-            if long && failures.len() >= 5 {
+            if long && failures.len() >= max_failures {
                 break;
             }
         }

@@ -628,6 +628,63 @@ impl World {
                 None
             }
             Action::DustDeposit { user, asset } => Some(h.deposit(&users[user], asset, 1).await),
+            Action::DustLoan {
+                user,
+                collateral,
+                debt,
+                cents,
+                borrow_bps,
+            } => {
+                let (Some(collateral_price), Some(debt_price)) =
+                    (spot(&h.assets[collateral].feed), spot(&h.assets[debt].feed))
+                else {
+                    return None;
+                };
+                let value = u128::from(cents) * WAD / 100;
+                let decimals = |asset: usize| h.assets[asset].spec.decimals;
+                let deposit_units = ballast::math::value::tokens_for_value_floor(
+                    value,
+                    decimals(collateral),
+                    collateral_price,
+                )
+                .unwrap_or(0)
+                .min(u128::from(snap.tokens[user][collateral]))
+                    as u64;
+                let ltv = u128::from(snap.reserves[collateral].config.ltv_bps);
+                let room = value * ltv / u128::from(BPS) * u128::from(borrow_bps) / u128::from(BPS);
+                let borrow_units =
+                    ballast::math::value::tokens_for_value_floor(room, decimals(debt), debt_price)
+                        .unwrap_or(0)
+                        .min(u128::from(u64::MAX)) as u64;
+                let actor = &users[user];
+                let keys = |asset: usize| h.assets[asset].keys;
+                let mut listed = snap.obligations[user].clone();
+                if listed.add_shares(keys(collateral).reserve, 1).is_err() {
+                    listed = snap.obligations[user].clone();
+                }
+                let after = client::after_borrow(&listed, &keys(debt).reserve);
+                let instructions = [
+                    client::deposit(
+                        &actor.pubkey(),
+                        &h.market,
+                        &keys(collateral),
+                        &actor.obligation,
+                        &actor.tokens[collateral],
+                        deposit_units,
+                    ),
+                    client::borrow(
+                        &actor.pubkey(),
+                        &h.market,
+                        &keys(debt),
+                        &actor.obligation,
+                        &actor.tokens[debt],
+                        borrow_units,
+                        h.remaining(&after, false),
+                    ),
+                ];
+                let signer = actor.keypair.insecure_clone();
+                Some(h.send(&instructions, &[&signer]).await)
+            }
             Action::OlderPullUpdate {
                 attacker,
                 target,
@@ -786,6 +843,9 @@ impl World {
         }
         self.fresh_blockhash().await;
         let result = self.execute(action, before).await;
+        if std::env::var_os("BALLAST_FUZZ_TRACE").is_some() {
+            println!("    -> {result:?}");
+        }
         let after = self.snapshot().await;
         self.tally.steps += 1;
         if let Some(result) = &result {
@@ -963,6 +1023,24 @@ impl World {
         after: &Snapshot,
     ) -> Check {
         let succeeded = matches!(result, Some(Ok(())));
+        // A vault is never a user's token account; the caller never chooses a price.
+        if succeeded {
+            match action {
+                Action::VaultAsAccount { .. } => {
+                    return Err(violation(
+                        "vault-accepted",
+                        format!("{action}: a reserve vault was accepted as a user's account"),
+                    ));
+                }
+                Action::OlderPullUpdate { .. } => {
+                    return Err(violation(
+                        "chosen-price",
+                        format!("{action}: a price update of the caller's choosing was used"),
+                    ));
+                }
+                _ => {}
+            }
+        }
         let mut socialized_or_covered = false;
         for asset in 0..before.reserves.len() {
             let (b, a) = (&before.reserves[asset], &after.reserves[asset]);
@@ -1038,6 +1116,16 @@ impl World {
             if socialized > 0 || covered > 0 {
                 socialized_or_covered = true;
                 self.tally.write_offs += 1;
+                // No write-off changes a reserve while liquidations are paused on it or on the
+                // market, whichever path (liquidation or realize_bad_debt) it comes from.
+                if (b.pause_flags | before.market.pause_flags) & ballast::state::PAUSE_LIQUIDATE
+                    != 0
+                {
+                    return Err(violation(
+                        "paused-write-off",
+                        format!("{action}: {name} wrote off bad debt with liquidations paused"),
+                    ));
+                }
                 // Socialization touches only a reserve whose debt was written off.
                 if a.total_scaled_debt >= b.total_scaled_debt {
                     return Err(violation(
@@ -1116,32 +1204,14 @@ impl World {
             }
         }
 
-        // A vault is never a user's token account; the caller never chooses a price.
-        if succeeded {
-            match action {
-                Action::VaultAsAccount { .. } => {
-                    return Err(violation(
-                        "vault-accepted",
-                        format!("{action}: a reserve vault was accepted as a user's account"),
-                    ));
-                }
-                Action::OlderPullUpdate { .. } => {
-                    return Err(violation(
-                        "chosen-price",
-                        format!("{action}: a price update of the caller's choosing was used"),
-                    ));
-                }
-                _ => {}
-            }
-        }
-
         // An action on one obligation changes no other obligation.
         let allowed: Vec<usize> = match *action {
             Action::Deposit { user, .. }
             | Action::Withdraw { user, .. }
             | Action::Borrow { user, .. }
             | Action::SetCollateral { user, .. }
-            | Action::DustDeposit { user, .. } => vec![user],
+            | Action::DustDeposit { user, .. }
+            | Action::DustLoan { user, .. } => vec![user],
             Action::Repay { target, .. } | Action::RealizeBadDebt { target, .. } => vec![target],
             Action::Liquidate {
                 liquidator,

@@ -475,7 +475,8 @@ async fn bad_debt_waits_for_the_last_collateral_of_value_and_the_sequence_ends_f
         debt_of(&mut h, &borrower.obligation, USDC).await,
         30_000 * USDC_UNIT - 490_197
     );
-    // Below the buffer every liquidation at a positive bonus lowers the health factor a little.
+    // Below the buffer the liquidation closes a position (all the BTC), lowering the health
+    // factor a little as it does.
     assert_eq!(
         health(&mut h, &borrower.obligation).await,
         160_002_614_426_719_471

@@ -53,7 +53,7 @@ pub fn handle_set_collateral<'info>(
                 reserve,
                 BallastError::InvalidRemainingAccounts
             );
-            let state = load_reserve(reserve_account)?.projected(now)?;
+            let state = load_reserve(reserve_account)?;
             require_keys_eq!(state.market, market.key(), BallastError::WrongMarket);
             read_price(market, &state, oracle, PricePolicyKind::Strict, now)?;
         } else {
