@@ -12,17 +12,17 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::Context as _;
 use ballast::math::WAD;
 use ballast::oracle::PricePolicyKind;
-use ballast_tests::client;
+use ballast_client as client;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::chain::{ata, Chain};
 use crate::format::{amount_short, table, usd};
 use crate::keeper::{Action, Keeper, KeeperConfig, PassSummary};
 use crate::localnet::{LocalMarket, BTC, SOL, USDC};
 use crate::migrate::{self, MarketFile};
 use crate::wallet::{self, ALL};
+use ballast_client::chain::{ata, Chain, LocalChain};
 
 /// The demo's clock starts here (2026-01-01T00:00:00Z).
 pub const START_TIME: i64 = 1_767_225_600;
@@ -104,7 +104,8 @@ pub async fn run(out: &mut dyn Out) -> anyhow::Result<DemoOutcome> {
     let admin = keypair(&mut rng);
     let mint_authority = keypair(&mut rng);
     let keeper_wallet = keypair(&mut rng);
-    let m = LocalMarket::start(&file, admin, mint_authority, START_TIME).await?;
+    let chain = ballast_bank::chain::BankChain::start(admin.insecure_clone(), START_TIME).await;
+    let m = LocalMarket::start(chain, &file, admin, mint_authority, START_TIME).await?;
     let market = m.market;
     let mut demo = Demo {
         out,
@@ -149,7 +150,10 @@ impl Demo<'_> {
 
     async fn person(&mut self, name: &str, role: Role) -> anyhow::Result<usize> {
         let keypair = keypair(&mut self.rng);
-        self.m.chain.airdrop(&keypair.pubkey(), 1_000_000_000).await;
+        self.m
+            .chain
+            .airdrop(&keypair.pubkey(), 1_000_000_000)
+            .await?;
         let market = self.m.market;
         let obligation = wallet::create_obligation(&mut self.m.chain, &market, &keypair, 0).await?;
         self.people.push(Person {
@@ -435,7 +439,7 @@ impl Demo<'_> {
         );
         self.say(line);
 
-        self.m.advance(30 * DAY, &[]);
+        self.m.advance(30 * DAY, &[]).await?;
         let report = self.health(erin).await?;
         let view = self.m.view().await?;
         let usdc = wallet::reserve_row(
@@ -453,8 +457,8 @@ impl Demo<'_> {
         );
         self.say(line);
         for price in [135.0, 125.0, 118.0] {
-            self.m.advance(3_600, &[]);
-            self.m.publish(SOL, price);
+            self.m.advance(3_600, &[]).await?;
+            self.m.publish(SOL, price).await?;
             let report = self.health(erin).await?;
             let line = format!(
                 "{} SOL ${price:.0}: Erin's collateral {}, HF {}, liquidation price {}",
@@ -468,7 +472,7 @@ impl Demo<'_> {
             );
             self.say(line);
         }
-        self.m.publish(SOL, 150.0);
+        self.m.publish(SOL, 150.0).await?;
         let usdc_before = self.m.balance(&erin_key, USDC).await?;
         self.repay(erin, USDC, ALL).await?;
         let usdc_after = self.m.balance(&erin_key, USDC).await?;
@@ -514,7 +518,7 @@ impl Demo<'_> {
 
         // The keeper's inventory.
         let keeper = self.keeper_wallet.pubkey();
-        self.m.chain.airdrop(&keeper, 10_000_000_000).await;
+        self.m.chain.airdrop(&keeper, 10_000_000_000).await?;
         for (asset, whole) in [(USDC, 3_000_000.0), (BTC, 20.0), (SOL, 20_000.0)] {
             let units = self.m.tokens(asset, whole);
             self.m.mint(&keeper, asset, units).await?;
@@ -609,7 +613,7 @@ impl Demo<'_> {
         self.keeper_pass().await?;
 
         for _ in 0..3 {
-            self.m.advance(15 * DAY, &[]);
+            self.m.advance(15 * DAY, &[]).await?;
             self.keeper_pass().await?;
         }
         let view = self.m.view().await?;
@@ -636,8 +640,8 @@ impl Demo<'_> {
 
         self.heading("SOL crashes in steps; the keeper liquidates");
         for price in [135.0, 120.0, 108.0, 98.0] {
-            self.m.advance(300, &[]);
-            self.m.publish(SOL, price);
+            self.m.advance(300, &[]).await?;
+            self.m.publish(SOL, price).await?;
             self.say(format!("{} SOL ${price:.0}", self.clock()));
             self.keeper_pass().await?;
         }
@@ -645,7 +649,7 @@ impl Demo<'_> {
         self.heading("The SOL feed goes quiet while SOL keeps falling");
         let stuck = self.m.assets[SOL].price;
         for minute in 1..=8 {
-            self.m.advance(60, &[SOL]);
+            self.m.advance(60, &[SOL]).await?;
             if minute == 2 {
                 // New risk is blocked first (strict policy, 60 s) …
                 let dan = self
@@ -693,8 +697,8 @@ impl Demo<'_> {
                 self.keeper_pass().await?;
             }
         }
-        self.m.advance(60, &[]);
-        self.m.publish(SOL, 60.0);
+        self.m.advance(60, &[]).await?;
+        self.m.publish(SOL, 60.0).await?;
         self.say(format!(
             "{} the feed is back: SOL $60 (−39% in one print)",
             self.clock()
@@ -708,7 +712,7 @@ impl Demo<'_> {
         let _ = first;
 
         self.heading("Everyone leaves");
-        self.m.advance(DAY, &[]);
+        self.m.advance(DAY, &[]).await?;
         self.exit_borrowers().await?;
         self.collect_fees().await?;
         let view = self.m.view().await?;
@@ -788,7 +792,7 @@ impl Demo<'_> {
         let keeper = self.keeper_wallet.insecure_clone();
         let keeper_obligation = client::obligation_address(&self.m.market, &keeper.pubkey(), 0);
         if let Some(account) = self.m.chain.account(&keeper_obligation).await? {
-            let obligation: ballast::state::Obligation = crate::view::decode(&account)?;
+            let obligation: ballast::state::Obligation = ballast_client::view::decode(&account)?;
             let view = self.m.view().await?;
             for deposit in obligation.active_deposits() {
                 wallet::withdraw(

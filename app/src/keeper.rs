@@ -23,15 +23,15 @@ use ballast::math::BPS;
 use ballast::oracle::PricePolicyKind;
 use ballast::state::Obligation;
 use ballast::valuation::Valuation;
-use ballast_tests::client::{self, LiquidationAccounts, ReserveKeys};
+use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
 
-use crate::chain::{ata, create_ata_idempotent, token_amount, Chain, ChainError};
-use crate::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
+use ballast_client::chain::{ata, create_ata_idempotent, token_amount, Chain, ChainError};
+use ballast_client::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
 
 /// How the keeper behaves.
 #[derive(Debug, Clone)]
@@ -194,19 +194,22 @@ pub fn plan_liquidation(
                 debt_price.debt,
             )
             .ok()?;
+            // What the liquidator ends with; a seizure beyond one token transfer can only be
+            // taken as shares, which the program values (saturating) at `u64::MAX` tokens.
             let out = outcome.seize_tokens - outcome.fee_tokens;
+            let out_u64 = u64::try_from(out).unwrap_or(u64::MAX);
             let plan = LiquidationPlan {
                 repay_reserve: borrow.reserve,
                 collateral_reserve: deposit.reserve,
                 max_repay,
                 min_collateral_out: u64::try_from(
-                    u128::from(out) * u128::from(BPS.saturating_sub(slippage_bps))
+                    u128::from(out_u64) * u128::from(BPS.saturating_sub(slippage_bps))
                         / u128::from(BPS),
                 )
                 .ok()?,
-                receive_shares: collateral.reserve.available_liquidity < out,
+                receive_shares: u128::from(collateral.reserve.available_liquidity) < out,
                 expected_repay: outcome.repay_tokens,
-                expected_collateral_out: out,
+                expected_collateral_out: out_u64,
                 bonus_bps: outcome.bonus_bps,
                 health_wad,
             };

@@ -1,20 +1,23 @@
-//! The market of `migrations/localnet.toml` on the embedded bank, with its mints and simulated
-//! Pyth feeds under control: what the demo and the app's tests drive.
+//! The market of `migrations/localnet.toml` on a chain one controls (the embedded bank, or a
+//! local validator through surfpool's cheatcodes), with its mints and simulated Pyth feeds under
+//! control: what the demo, the app's tests and `ballast-localnet` drive.
 
 use std::collections::BTreeMap;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Context as _;
-use ballast_tests::client;
-use ballast_tests::pyth::{self, Feed};
+use ballast_bank::pyth::{self, Feed};
+use ballast_client as client;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::bank::BankChain;
-use crate::chain::{ata, token_amount, Chain};
 use crate::format::amount_short;
 use crate::migrate::{self, MarketFile, Step};
-use crate::view::MarketView;
 use crate::wallet;
+use ballast_bank::chain::BankChain;
+use ballast_client::chain::{
+    ata, create_mint_at, mint_to, token_amount, write_account, LocalChain,
+};
+use ballast_client::view::MarketView;
 
 /// Index of USDC in `localnet.toml`.
 pub const USDC: usize = 0;
@@ -38,9 +41,9 @@ pub struct LocalAsset {
     pub publish_time: i64,
 }
 
-/// The bank, the market and everything needed to move prices, time and tokens.
-pub struct LocalMarket {
-    pub chain: BankChain,
+/// The chain, the market and everything needed to move prices, time and tokens.
+pub struct LocalMarket<C: LocalChain = BankChain> {
+    pub chain: C,
     /// The market's creator and admin (the chain's wallet).
     pub admin: Keypair,
     pub mint_authority: Keypair,
@@ -53,16 +56,17 @@ pub struct LocalMarket {
     pub migration: Vec<Step>,
 }
 
-impl LocalMarket {
-    /// Starts a bank at `start_time`, creates the file's mints and feeds at their fixed
-    /// addresses, and applies the file with `ballast migrate`'s plan.
+impl<C: LocalChain> LocalMarket<C> {
+    /// On `chain` (acting as `admin`), moves the clock to `start_time`, creates the file's mints
+    /// and feeds at their fixed addresses, and applies the file with `ballast migrate`'s plan.
     pub async fn start(
+        mut chain: C,
         file: &MarketFile,
         admin: Keypair,
         mint_authority: Keypair,
         start_time: i64,
-    ) -> anyhow::Result<LocalMarket> {
-        let chain = BankChain::start(admin.insecure_clone(), start_time).await;
+    ) -> anyhow::Result<LocalMarket<C>> {
+        chain.set_clock(start_time).await?;
         let market = file.market_address(&admin.pubkey())?;
         let mut local = LocalMarket {
             chain,
@@ -78,7 +82,7 @@ impl LocalMarket {
         for spec in &file.reserves {
             let mint = spec.mint()?;
             let config = spec.config()?;
-            local.chain.create_mint_at(&mint, spec.decimals, &authority);
+            create_mint_at(&mut local.chain, &mint, spec.decimals, &authority).await?;
             local.assets.push(LocalAsset {
                 symbol: spec.symbol.clone(),
                 mint,
@@ -91,7 +95,9 @@ impl LocalMarket {
                 publish_time: 0,
             });
             let index = local.assets.len() - 1;
-            local.publish(index, spec.localnet.map(|l| l.price_usd).unwrap_or(1.0));
+            local
+                .publish(index, spec.localnet.map(|l| l.price_usd).unwrap_or(1.0))
+                .await?;
         }
         let steps = migrate::plan(&mut local.chain, file).await?;
         migrate::apply(&mut local.chain, &steps).await?;
@@ -99,21 +105,9 @@ impl LocalMarket {
         Ok(local)
     }
 
-    /// The shipped `migrations/localnet.toml`.
-    pub async fn localnet(seed: u8, start_time: i64) -> anyhow::Result<LocalMarket> {
-        let file = MarketFile::parse(migrate::LOCALNET).context("migrations/localnet.toml")?;
-        LocalMarket::start(
-            &file,
-            Keypair::new_from_array([seed; 32]),
-            Keypair::new_from_array([seed.wrapping_add(1); 32]),
-            start_time,
-        )
-        .await
-    }
-
     /// A funded wallet with obligation 0.
     pub async fn user(&mut self, keypair: &Keypair) -> anyhow::Result<Pubkey> {
-        self.chain.airdrop(&keypair.pubkey(), 1_000_000_000).await;
+        self.chain.airdrop(&keypair.pubkey(), 1_000_000_000).await?;
         let market = self.market;
         wallet::create_obligation(&mut self.chain, &market, keypair, 0).await
     }
@@ -130,7 +124,8 @@ impl LocalMarket {
         )
     }
 
-    pub fn publish(&mut self, asset: usize, price: f64) {
+    /// Publishes `price` for `asset` now on its simulated feed.
+    pub async fn publish(&mut self, asset: usize, price: f64) -> anyhow::Result<()> {
         let now = self.now;
         let a = &mut self.assets[asset];
         a.price = price;
@@ -148,18 +143,21 @@ impl LocalMarket {
             )
         };
         let oracle = a.oracle;
-        self.chain.write_account(&oracle, &owner, &data);
+        write_account(&mut self.chain, &oracle, &owner, data).await?;
+        Ok(())
     }
 
-    pub fn advance(&mut self, seconds: i64, silent: &[usize]) {
+    /// Moves the clock `seconds` forward and republishes every feed but `silent` at the new time.
+    pub async fn advance(&mut self, seconds: i64, silent: &[usize]) -> anyhow::Result<()> {
         self.now += seconds;
-        self.chain.set_clock(self.now);
+        self.chain.set_clock(self.now).await?;
         for asset in 0..self.assets.len() {
             if !silent.contains(&asset) {
                 let price = self.assets[asset].price;
-                self.publish(asset, price);
+                self.publish(asset, price).await?;
             }
         }
+        Ok(())
     }
 
     pub async fn view(&mut self) -> anyhow::Result<MarketView> {
@@ -169,7 +167,7 @@ impl LocalMarket {
     pub async fn mint(&mut self, owner: &Pubkey, asset: usize, units: u64) -> anyhow::Result<()> {
         let mint = self.assets[asset].mint;
         let authority = self.mint_authority.insecure_clone();
-        self.chain.mint_to(&mint, &authority, owner, units).await?;
+        mint_to(&mut self.chain, &mint, &authority, owner, units).await?;
         *self.minted.entry((*owner, asset)).or_default() += units;
         Ok(())
     }
@@ -188,5 +186,22 @@ impl LocalMarket {
             .iter()
             .position(|a| a.reserve == *reserve)
             .context("unknown reserve")
+    }
+}
+
+impl LocalMarket<BankChain> {
+    /// The shipped `migrations/localnet.toml` on a new embedded bank.
+    pub async fn localnet(seed: u8, start_time: i64) -> anyhow::Result<LocalMarket> {
+        let file = MarketFile::parse(migrate::LOCALNET).context("migrations/localnet.toml")?;
+        let admin = Keypair::new_from_array([seed; 32]);
+        let chain = BankChain::start(admin.insecure_clone(), start_time).await;
+        LocalMarket::start(
+            chain,
+            &file,
+            admin,
+            Keypair::new_from_array([seed.wrapping_add(1); 32]),
+            start_time,
+        )
+        .await
     }
 }

@@ -13,14 +13,14 @@ use ballast::state::{
     LiquidationConfig, Market, OracleConfig, PricePolicy, RateModel, Reserve, ReserveConfig,
     ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
 };
-use ballast_tests::client::{self, ReserveKeys};
+use ballast_client::{self as client, ReserveKeys};
 use serde::Deserialize;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
 
-use crate::chain::Chain;
 use crate::format::{amount, parse_units};
-use crate::view::decode;
+use ballast_client::chain::Chain;
+use ballast_client::view::decode;
 
 /// A market file.
 #[derive(Debug, Clone, Deserialize)]
@@ -241,7 +241,7 @@ impl ReserveSpec {
             None if source == ORACLE_SOURCE_PYTH_LEGACY => {
                 bail!("{symbol}: a legacy oracle needs its price account")
             }
-            None => crate::view::sponsored_feed_account(&feed),
+            None => ballast_client::view::sponsored_feed_account(&feed),
         };
         let cap = |text: &str, what: &str| -> anyhow::Result<u64> {
             let units = parse_units(text, self.decimals)
@@ -510,7 +510,7 @@ pub async fn plan<C: Chain>(chain: &mut C, file: &MarketFile) -> anyhow::Result<
     let mut listed: BTreeMap<Pubkey, (Pubkey, Reserve)> = BTreeMap::new();
     if market.is_some() {
         for (key, account) in chain
-            .program_accounts(crate::view::RESERVE_LEN, &market_key)
+            .program_accounts(ballast_client::view::RESERVE_LEN, &market_key)
             .await?
         {
             let reserve: Reserve = decode(&account)?;

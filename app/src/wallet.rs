@@ -8,14 +8,14 @@ use ballast::math::interest::{borrow_rate_wad_ceil, utilization_wad_floor};
 use ballast::math::{BPS, VIRTUAL_SHARES, WAD};
 use ballast::oracle::PricePolicyKind;
 use ballast::state::{Obligation, Reserve, RESERVE_FROZEN};
-use ballast_tests::client::{self, ReserveKeys};
+use ballast_client::{self as client, ReserveKeys};
 use serde::Serialize;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 
-use crate::chain::{ata, create_ata_idempotent, Chain};
 use crate::format::{amount, amount_short, table, usd, wad_percent, wad_ratio};
-use crate::view::{decode, liquidation_prices, oracle_of, price_f64, MarketView};
+use ballast_client::chain::{ata, create_ata_idempotent, Chain};
+use ballast_client::view::{decode, liquidation_prices, oracle_of, price_f64, MarketView};
 
 /// `withdraw` / `repay` amount meaning "all of it" (the program's own convention).
 pub const ALL: u64 = u64::MAX;

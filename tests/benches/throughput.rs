@@ -32,7 +32,7 @@ use ballast::math::liquidation::{size_liquidation, LiquidationRequest, PositionQ
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::math::WAD;
 use ballast::state::{Obligation, Reserve, MAX_POSITIONS};
-use ballast_tests::client::{self, LiquidationAccounts};
+use ballast_client::{self as client, LiquidationAccounts};
 use ballast_tests::fixture::*;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::transaction::Transaction;
@@ -331,9 +331,9 @@ impl Submission {
             instructions,
             Some(&solana_sdk::signature::Signer::pubkey(signer)),
             &[signer],
-            h.ctx.last_blockhash,
+            h.bank().last_blockhash,
         );
-        let client = &mut h.ctx.banks_client;
+        let client = &mut h.bank().banks_client;
         match self {
             Submission::Confirmed => client
                 .process_transaction(transaction)
@@ -539,7 +539,7 @@ fn main() {
     let header = format!(
         "Ballast throughput ({} build, {cores} cores visible; timings depend on the machine's \
          load)\n",
-        if ballast_tests::bank::use_sbf() {
+        if ballast_bank::use_sbf() {
             "SBF program in the bank"
         } else {
             "native"

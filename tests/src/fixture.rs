@@ -2,9 +2,9 @@
 //! SPL mints (6, 8 and 9 decimals), simulated Pyth feeds, funded users and a controlled clock.
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
-use anchor_lang::solana_program::clock::Clock;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::program_pack::Pack;
+use anchor_lang::solana_program::rent::Rent;
 use anchor_lang::solana_program::system_instruction;
 use anchor_lang::{AccountDeserialize, AnchorSerialize};
 use anchor_spl::token::spl_token;
@@ -16,13 +16,13 @@ use ballast::state::{
     LiquidationConfig, Market, Obligation, OracleConfig, PricePolicy, RateModel, Reserve,
     ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
 };
-use solana_program_test::{BanksClientError, ProgramTestContext};
-use solana_sdk::account::{Account, AccountSharedData};
+use solana_program_test::ProgramTestContext;
+use solana_sdk::account::Account;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::{Transaction, TransactionError};
+use solana_sdk::transaction::TransactionError;
 
-use crate::client::{self, LiquidationAccounts, ReserveKeys};
-use crate::pyth::{self, Feed};
+use ballast_bank::pyth::{self, Feed};
+use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
 
 /// The clock every test starts at (2026-01-01T00:00:00Z).
 pub const START_TIME: i64 = 1_767_225_600;
@@ -33,8 +33,7 @@ pub const BTC: usize = 1;
 /// Asset index of SOL in the default fixture (9 decimals, $150, Pyth pull).
 pub const SOL: usize = 2;
 
-/// Result of one transaction.
-pub type TxResult = Result<(), TransactionError>;
+pub use crate::backend::{use_validator, Backend, TxResult};
 
 /// One asset to list.
 #[derive(Debug, Clone, Copy)]
@@ -159,7 +158,13 @@ impl User {
 
 /// The fixture.
 pub struct Harness {
-    pub ctx: ProgramTestContext,
+    /// The embedded bank, or a local validator (`backend::use_validator`).
+    pub backend: Backend,
+    /// Pays every transaction's fee.
+    pub payer: Keypair,
+    /// The clock when the fixture was built: `START_TIME` on the bank, the validator's time on
+    /// a validator (whose clock only moves forward).
+    pub start_time: i64,
     pub market: Pubkey,
     pub admin: Keypair,
     pub risk_authority: Keypair,
@@ -184,10 +189,12 @@ impl Harness {
         specs: &[AssetSpec],
         mut tune: impl FnMut(usize, &mut ReserveConfig),
     ) -> Harness {
-        let ctx = crate::bank::program_test().start_with_context().await;
+        let (backend, payer, start_time) = Backend::start(START_TIME).await;
         let admin = Keypair::new();
         let mut harness = Harness {
-            ctx,
+            backend,
+            payer,
+            start_time,
             market: client::market_address(&admin.pubkey(), 0),
             admin,
             risk_authority: Keypair::new(),
@@ -195,10 +202,9 @@ impl Harness {
             treasuries: vec![],
             mint_authority: Keypair::new(),
             assets: vec![],
-            now: START_TIME,
+            now: start_time,
             nonce: 0,
         };
-        harness.set_clock(START_TIME);
         let admin_key = harness.admin.pubkey();
         harness.airdrop(&admin_key, 100_000_000_000).await;
         let args = InitMarketArgs {
@@ -259,33 +265,8 @@ impl Harness {
             ),
         ];
         all.extend_from_slice(instructions);
-        let payer = self.ctx.payer.insecure_clone();
-        let mut keypairs: Vec<&Keypair> = vec![&payer];
-        keypairs.extend(
-            signers
-                .iter()
-                .copied()
-                .filter(|k| k.pubkey() != payer.pubkey()),
-        );
-        // The bank keeps producing slots in the background; a blockhash held for long expires
-        // (and solana-runtime panics computing its validity), so take the latest each time.
-        let blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("bank blockhash");
-        let tx =
-            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keypairs, blockhash);
-        self.ctx
-            .banks_client
-            .process_transaction(tx)
-            .await
-            .map_err(|error| match error {
-                BanksClientError::TransactionError(error)
-                | BanksClientError::SimulationError { err: error, .. } => error,
-                other => panic!("bank failure: {other:?}"),
-            })
+        let payer = self.payer.insecure_clone();
+        self.backend.send(&all, &payer, signers).await
     }
 
     /// Runs `instructions` as `send` would, on the current state, without committing anything
@@ -301,42 +282,13 @@ impl Harness {
             ),
         ];
         all.extend_from_slice(instructions);
-        let payer = self.ctx.payer.insecure_clone();
-        let mut keypairs: Vec<&Keypair> = vec![&payer];
-        keypairs.extend(
-            signers
-                .iter()
-                .copied()
-                .filter(|k| k.pubkey() != payer.pubkey()),
-        );
-        let blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("bank blockhash");
-        let tx =
-            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keypairs, blockhash);
-        let simulated = self
-            .ctx
-            .banks_client
-            .simulate_transaction(tx)
-            .await
-            .unwrap_or_else(|error| panic!("bank failure: {error:?}"));
-        simulated
-            .result
-            .unwrap_or_else(|| panic!("the bank did not run the simulation"))
+        let payer = self.payer.insecure_clone();
+        self.backend.simulate(&all, &payer, signers).await
     }
 
-    /// Sets the bank's clock to `unix_timestamp`.
+    /// Sets the clock to `unix_timestamp` (on a validator, forward only).
     pub fn set_clock(&mut self, unix_timestamp: i64) {
-        let clock = Clock {
-            slot: 1,
-            unix_timestamp,
-            epoch_start_timestamp: unix_timestamp,
-            ..Clock::default()
-        };
-        self.ctx.set_sysvar(&clock);
+        self.backend.set_clock(unix_timestamp);
         self.now = unix_timestamp;
     }
 
@@ -389,27 +341,35 @@ impl Harness {
 
     /// Overwrites any account (oracle corruption, wrong owners, donations of lamports…).
     pub fn write_account(&mut self, address: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), owner);
-        account.set_data_from_slice(&data);
-        self.ctx.set_account(address, &account);
+        let account = Account {
+            lamports: 1_000_000_000,
+            data,
+            owner: *owner,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.backend.write_account(address, account);
+    }
+
+    /// The embedded bank itself, for tests that drive it directly (panics on a validator).
+    pub fn bank(&mut self) -> &mut ProgramTestContext {
+        self.backend.bank()
     }
 
     // ----- setup helpers --------------------------------------------------------------------
 
-    /// Sends `lamports` from the bank's payer.
+    /// Gives `to` lamports (from the payer on the bank, the faucet on a validator).
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
-        let payer = self.ctx.payer.pubkey();
-        self.send(&[system_instruction::transfer(&payer, to, lamports)], &[])
-            .await
-            .expect("airdrop");
+        let payer = self.payer.insecure_clone();
+        self.backend.airdrop(to, lamports, &payer).await;
     }
 
     /// Creates a mint owned by `token_program` with the fixture's mint authority.
     pub async fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
         let mint = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let rent = Rent::default();
         let len = spl_token::state::Mint::LEN;
-        let payer = self.ctx.payer.pubkey();
+        let payer = self.payer.pubkey();
         let authority = self.mint_authority.pubkey();
         let instructions = [
             system_instruction::create_account(
@@ -438,9 +398,9 @@ impl Harness {
     pub async fn create_token_account(&mut self, owner: &Pubkey, index: usize) -> Pubkey {
         let keys = self.assets[index].keys;
         let account = Keypair::new();
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let rent = Rent::default();
         let len = spl_token::state::Account::LEN;
-        let payer = self.ctx.payer.pubkey();
+        let payer = self.payer.pubkey();
         let instructions = [
             system_instruction::create_account(
                 &payer,
@@ -552,11 +512,7 @@ impl Harness {
 
     /// Raw account, if it exists.
     pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
-        self.ctx
-            .banks_client
-            .get_account(*address)
-            .await
-            .expect("bank read")
+        self.backend.account(address).await
     }
 
     /// Deserializes an Anchor account.
@@ -783,7 +739,7 @@ impl Harness {
 
     /// Sweeps fees and fund flows of asset `index` (signed by the bank's payer).
     pub async fn collect_fees(&mut self, index: usize) -> TxResult {
-        let payer = self.ctx.payer.pubkey();
+        let payer = self.payer.pubkey();
         let ix = client::collect_fees(
             &payer,
             &self.market,
@@ -1004,12 +960,13 @@ impl Harness {
     /// every few milliseconds of wall time and keeps 150 valid, so a long setup on a loaded
     /// machine can outlive the one the context started with.
     pub async fn refresh_blockhash(&mut self) {
-        self.ctx.last_blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("a blockhash");
+        if let Backend::Bank(ctx) = &mut self.backend {
+            ctx.last_blockhash = ctx
+                .banks_client
+                .get_latest_blockhash()
+                .await
+                .expect("a blockhash");
+        }
     }
 
     /// On a market of `full_obligation_assets` (debt assets already supplied by a lender): a

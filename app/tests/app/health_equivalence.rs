@@ -11,10 +11,10 @@ use anchor_lang::AccountSerialize;
 use ballast::errors::BallastError;
 use ballast::instructions::LiquidateArgs;
 use ballast::oracle::PricePolicyKind;
-use ballast_app::chain::{ata, Chain};
 use ballast_app::localnet::{LocalMarket, BTC, SOL, USDC};
 use ballast_app::wallet;
-use ballast_tests::client::{self, LiquidationAccounts};
+use ballast_client::chain::{ata, Chain};
+use ballast_client::{self as client, LiquidationAccounts};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use solana_sdk::signature::{Keypair, Signer};
@@ -24,12 +24,12 @@ use crate::support::{self, borrowable};
 /// Whether the program's `borrow` of `units` would pass its borrow-limit check, computed with
 /// the program's own reserve and obligation methods on copies of the stored accounts.
 fn offchain_borrow_fits(
-    view: &ballast_app::view::MarketView,
+    view: &ballast_client::view::MarketView,
     obligation: &ballast::state::Obligation,
     reserve_key: &anchor_lang::prelude::Pubkey,
     units: u64,
 ) -> bool {
-    let mut view_after = ballast_app::view::MarketView {
+    let mut view_after = ballast_client::view::MarketView {
         key: view.key,
         market: view.market.clone(),
         reserves: view.reserves.clone(),
@@ -85,9 +85,9 @@ fn offchain_health_equals_the_programs_check() {
                 *case.borrow_mut() += 1;
                 let seed = *case.borrow();
                 runtime.block_on(async {
-                    m.advance(10, &[]);
-                    m.publish(SOL, 150.0);
-                    m.publish(BTC, 60_000.0);
+                    m.advance(10, &[]).await.unwrap();
+                    m.publish(SOL, 150.0).await.unwrap();
+                    m.publish(BTC, 60_000.0).await.unwrap();
                     let mut seed_bytes = [7u8; 32];
                     seed_bytes[..4].copy_from_slice(&seed.to_le_bytes());
                     let mut collateral = vec![(SOL, (sol * 1e3).round() / 1e3)];
@@ -95,7 +95,7 @@ fn offchain_health_equals_the_programs_check() {
                         collateral.push((BTC, (btc * 1e4).round() / 1e4));
                     }
                     let b = support::borrower(m, seed_bytes, &collateral, USDC, fill).await;
-                    m.publish(SOL, 150.0 * sol_move);
+                    m.publish(SOL, 150.0 * sol_move).await.unwrap();
 
                     // 1. A borrow at the edge of the strict limit.
                     let units = borrowable(m, &b.obligation, USDC, 1.0).await;
@@ -119,7 +119,7 @@ fn offchain_health_equals_the_programs_check() {
                         Ok(_) => true,
                         Err(error) => {
                             let limit = error
-                                .downcast_ref::<ballast_app::chain::ChainError>()
+                                .downcast_ref::<ballast_client::chain::ChainError>()
                                 .is_some_and(|e| e.is(BallastError::BorrowLimitExceeded));
                             prop_assert!(limit, "unexpected borrow failure: {error:#}");
                             false
@@ -143,7 +143,7 @@ fn offchain_health_equals_the_programs_check() {
                         .unwrap();
                     if let Some(price) = sol_row.liquidation_price {
                         let price: f64 = price.trim_start_matches('$').parse().unwrap();
-                        m.publish(SOL, price * (1.0 + liq_edge));
+                        m.publish(SOL, price * (1.0 + liq_edge)).await.unwrap();
                     }
                     let view = m.view().await.unwrap();
                     let predicted = view
@@ -177,7 +177,7 @@ fn offchain_health_equals_the_programs_check() {
 async fn liquidation_attempt(
     m: &mut LocalMarket,
     obligation: &anchor_lang::prelude::Pubkey,
-) -> Result<(), ballast_app::chain::ChainError> {
+) -> Result<(), ballast_client::chain::ChainError> {
     let view = m.view().await.unwrap();
     let state = wallet::read_obligation(&mut m.chain, obligation)
         .await

@@ -2,6 +2,7 @@
 
 use ballast_app::keeper::{Action, Keeper, KeeperConfig, PassSummary};
 use ballast_app::localnet::{BTC, SOL, USDC};
+use ballast_client::chain::{Chain, LocalChain};
 
 use crate::support::{self, borrower, bytes, is_liquidatable};
 
@@ -19,9 +20,9 @@ async fn a_crash_is_cleaned_up_in_one_pass_and_the_second_pass_does_nothing() {
     let doomed = borrower(&mut m, [30; 32], &[(BTC, 1.0)], USDC, 0.97).await;
     // −20 % on SOL (HF ≈ 0.88 / fill: the three fullest go under) and −60 % on BTC (the BTC
     // borrower's collateral no longer covers its debt).
-    m.advance(60, &[]);
-    m.publish(SOL, 120.0);
-    m.publish(BTC, 24_000.0);
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, 120.0).await.unwrap();
+    m.publish(BTC, 24_000.0).await.unwrap();
     let mut expected = vec![];
     for b in sol_borrowers.iter().chain([&doomed]) {
         expected.push(is_liquidatable(&mut m, &b.obligation).await);
@@ -93,14 +94,14 @@ fn liquidated_obligations(summary: &PassSummary) -> Vec<String> {
 async fn an_obligation_made_healthy_between_scan_and_send_is_skipped() {
     let mut m = support::market(2).await;
     let b = borrower(&mut m, [40; 32], &[(SOL, 100.0)], USDC, 0.95).await;
-    m.advance(60, &[]);
-    m.publish(SOL, 120.0);
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, 120.0).await.unwrap();
     let mut keeper = Keeper::new(KeeperConfig::new(m.market));
     let mut summary = PassSummary::default();
     let (mut view, candidates) = keeper.scan(&mut m.chain, &mut summary).await.unwrap();
     assert_eq!(candidates.len(), 1);
     // The price recovers before the keeper acts.
-    m.publish(SOL, 150.0);
+    m.publish(SOL, 150.0).await.unwrap();
     let before = bytes(&mut m, &b.obligation).await;
     keeper
         .execute(&mut m.chain, &mut view, &candidates, &mut summary)
@@ -118,8 +119,8 @@ async fn an_obligation_made_healthy_between_scan_and_send_is_skipped() {
 async fn a_dry_run_plans_without_sending() {
     let mut m = support::market(3).await;
     let b = borrower(&mut m, [50; 32], &[(SOL, 100.0)], USDC, 0.95).await;
-    m.advance(60, &[]);
-    m.publish(SOL, 120.0);
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, 120.0).await.unwrap();
     let mut config = KeeperConfig::new(m.market);
     config.dry_run = true;
     let before = bytes(&mut m, &b.obligation).await;
@@ -134,8 +135,8 @@ async fn a_dry_run_plans_without_sending() {
 async fn a_stale_oracle_is_counted_as_unpriceable_not_as_healthy() {
     let mut m = support::market(4).await;
     borrower(&mut m, [60; 32], &[(SOL, 100.0)], USDC, 0.95).await;
-    m.publish(SOL, 120.0);
-    m.advance(600, &[SOL]);
+    m.publish(SOL, 120.0).await.unwrap();
+    m.advance(600, &[SOL]).await.unwrap();
     let summary = Keeper::new(KeeperConfig::new(m.market))
         .pass(&mut m.chain)
         .await
@@ -151,13 +152,14 @@ async fn a_stale_oracle_is_counted_as_unpriceable_not_as_healthy() {
 async fn an_obligation_that_fails_backs_off_for_the_next_pass() {
     let mut m = support::market(5).await;
     borrower(&mut m, [70; 32], &[(SOL, 100.0)], USDC, 0.95).await;
-    m.advance(60, &[]);
-    m.publish(SOL, 120.0);
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, 120.0).await.unwrap();
     // A keeper with SOL for fees but no USDC to repay with.
     let poor = solana_sdk::signature::Keypair::new_from_array([71; 32]);
     m.chain
         .airdrop(&solana_sdk::signature::Signer::pubkey(&poor), 1_000_000_000)
-        .await;
+        .await
+        .unwrap();
     m.chain.set_wallet(poor);
     let mut keeper = Keeper::new(KeeperConfig::new(m.market));
     let first = keeper.pass(&mut m.chain).await.unwrap();
@@ -179,21 +181,24 @@ async fn an_obligation_that_fails_backs_off_for_the_next_pass() {
 
 /// A chain whose RPC fails the first `failures` reads.
 struct Flaky<'a> {
-    inner: &'a mut ballast_app::bank::BankChain,
+    inner: &'a mut ballast_bank::chain::BankChain,
     failures: usize,
 }
 
-impl ballast_app::chain::Chain for Flaky<'_> {
+impl ballast_client::chain::Chain for Flaky<'_> {
     fn wallet(&self) -> &solana_sdk::signature::Keypair {
         self.inner.wallet()
+    }
+    fn set_wallet(&mut self, wallet: solana_sdk::signature::Keypair) {
+        self.inner.set_wallet(wallet);
     }
     async fn accounts(
         &mut self,
         keys: &[anchor_lang::prelude::Pubkey],
-    ) -> ballast_app::chain::ChainResult<Vec<Option<solana_sdk::account::Account>>> {
+    ) -> ballast_client::chain::ChainResult<Vec<Option<solana_sdk::account::Account>>> {
         if self.failures > 0 {
             self.failures -= 1;
-            return Err(ballast_app::chain::ChainError::Transport(
+            return Err(ballast_client::chain::ChainError::Transport(
                 "connection reset".into(),
             ));
         }
@@ -203,26 +208,26 @@ impl ballast_app::chain::Chain for Flaky<'_> {
         &mut self,
         data_len: usize,
         market: &anchor_lang::prelude::Pubkey,
-    ) -> ballast_app::chain::ChainResult<
+    ) -> ballast_client::chain::ChainResult<
         Vec<(anchor_lang::prelude::Pubkey, solana_sdk::account::Account)>,
     > {
         self.inner.program_accounts(data_len, market).await
     }
-    async fn now(&mut self) -> ballast_app::chain::ChainResult<i64> {
+    async fn now(&mut self) -> ballast_client::chain::ChainResult<i64> {
         self.inner.now().await
     }
     async fn simulate(
         &mut self,
         instructions: &[solana_sdk::instruction::Instruction],
         signers: &[&solana_sdk::signature::Keypair],
-    ) -> ballast_app::chain::ChainResult<()> {
+    ) -> ballast_client::chain::ChainResult<()> {
         self.inner.simulate(instructions, signers).await
     }
     async fn send(
         &mut self,
         instructions: &[solana_sdk::instruction::Instruction],
         signers: &[&solana_sdk::signature::Keypair],
-    ) -> ballast_app::chain::ChainResult<solana_sdk::signature::Signature> {
+    ) -> ballast_client::chain::ChainResult<solana_sdk::signature::Signature> {
         self.inner.send(instructions, signers).await
     }
 }
@@ -231,8 +236,8 @@ impl ballast_app::chain::Chain for Flaky<'_> {
 async fn an_rpc_failure_fails_the_pass_not_the_keeper() {
     let mut m = support::market(6).await;
     borrower(&mut m, [80; 32], &[(SOL, 100.0)], USDC, 0.95).await;
-    m.advance(60, &[]);
-    m.publish(SOL, 120.0);
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, 120.0).await.unwrap();
     let mut flaky = Flaky {
         inner: &mut m.chain,
         failures: 1,

@@ -68,7 +68,7 @@ fn the_example_mainnet_file_is_valid_and_names_the_sponsored_pyth_feeds() {
         // The pinned account is the Pyth push-oracle feed account of the feed id (shard 0),
         // which is also what a market file that names no account gets.
         assert_eq!(
-            ballast_app::view::sponsored_feed_account(&config.oracle.feed_id),
+            ballast_client::view::sponsored_feed_account(&config.oracle.feed_id),
             config.oracle.oracle_account,
             "{}",
             spec.symbol

@@ -1,10 +1,10 @@
 //! Shared steps for the app's tests, on the market of `migrations/localnet.toml`.
 
 use anchor_lang::prelude::Pubkey;
-use ballast_app::chain::Chain;
 use ballast_app::localnet::LocalMarket;
-use ballast_app::view::MarketView;
 use ballast_app::wallet;
+use ballast_client::chain::Chain;
+use ballast_client::view::MarketView;
 use solana_sdk::signature::{Keypair, Signer};
 
 /// 2026-01-01T00:00:00Z.

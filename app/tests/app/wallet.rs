@@ -3,6 +3,7 @@
 use ballast_app::format::parse_amount;
 use ballast_app::localnet::{BTC, SOL, USDC};
 use ballast_app::wallet::{self, ALL};
+use ballast_client::chain::LocalChain;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::support;
@@ -32,9 +33,10 @@ async fn market_show_and_reserve_list_read_the_market() {
     assert_eq!(json[2]["utilization"], "0.00%");
     // Main error: a market that is not there.
     let nowhere = anchor_lang::prelude::Pubkey::new_unique();
-    let missing = ballast_app::view::MarketView::load(&mut m.chain, &nowhere).await;
+    let missing = ballast_client::view::MarketView::load(&mut m.chain, &nowhere).await;
     assert!(message(missing.map(|_| ())).contains("no market at"));
-    let not_a_market = ballast_app::view::MarketView::load(&mut m.chain, &m.admin.pubkey()).await;
+    let not_a_market =
+        ballast_client::view::MarketView::load(&mut m.chain, &m.admin.pubkey()).await;
     assert!(message(not_a_market.map(|_| ())).contains("not a Ballast account"));
 }
 
@@ -42,10 +44,13 @@ async fn market_show_and_reserve_list_read_the_market() {
 async fn obligations_are_created_and_shown() {
     let mut m = support::market(21).await;
     let owner = Keypair::new_from_array([221; 32]);
-    m.chain.airdrop(&owner.pubkey(), 1_000_000_000).await;
+    m.chain
+        .airdrop(&owner.pubkey(), 1_000_000_000)
+        .await
+        .unwrap();
     let market = m.market;
     // Main error: showing one that does not exist yet.
-    let key = ballast_tests::client::obligation_address(&market, &owner.pubkey(), 3);
+    let key = ballast_client::obligation_address(&market, &owner.pubkey(), 3);
     assert!(message(wallet::read_obligation(&mut m.chain, &key).await)
         .contains("ballast obligation create"));
     let created = wallet::create_obligation(&mut m.chain, &market, &owner, 3)
@@ -130,7 +135,7 @@ async fn deposit_borrow_repay_withdraw_and_their_named_errors() {
     );
 
     // repay --all after interest (the wallet tops up), then nothing is owed.
-    m.advance(30 * 86_400, &[]);
+    m.advance(30 * 86_400, &[]).await.unwrap();
     m.mint(&owner, USDC, 10_000_000).await.unwrap();
     wallet::repay(&mut m.chain, &view, &b.keypair, &b.obligation, &usdc, ALL)
         .await

@@ -139,7 +139,7 @@ impl Valuation {
             let price = entry
                 .price
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
-            let tokens = entry.reserve.tokens_for_shares(deposit.shares)?;
+            let tokens = entry.reserve.collateral_tokens(deposit.shares)?;
             let value = collateral_value(tokens, &entry.reserve, price.collateral);
             let config = &entry.reserve.config;
             totals
@@ -196,7 +196,7 @@ impl Valuation {
                 price: debt_price.debt,
             },
             collateral: PositionQuote {
-                tokens: u128::from(seized.reserve.tokens_for_shares(deposit.shares)?),
+                tokens: seized.reserve.collateral_tokens(deposit.shares)?,
                 decimals: seized.reserve.decimals,
                 price: collateral_price.collateral,
             },
@@ -220,8 +220,8 @@ impl Valuation {
 
 /// Value (USD WAD, rounded down) of `tokens` of collateral; saturates at `u128::MAX`, which
 /// only understates it.
-fn collateral_value(tokens: u64, reserve: &Reserve, price: Price) -> u128 {
-    value_wad_floor(u128::from(tokens), reserve.decimals, price).unwrap_or(u128::MAX)
+fn collateral_value(tokens: u128, reserve: &Reserve, price: Price) -> u128 {
+    value_wad_floor(tokens, reserve.decimals, price).unwrap_or(u128::MAX)
 }
 
 /// Value (USD WAD, rounded up) of `owed` debt tokens; a debt too large for a `u128` value is
@@ -242,7 +242,7 @@ fn position_value(
         .deposit(key)
         .filter(|deposit| deposit.collateral_enabled)
     {
-        let tokens = reserve.tokens_for_shares(deposit.shares)?;
+        let tokens = reserve.collateral_tokens(deposit.shares)?;
         value = value.saturating_add(collateral_value(tokens, reserve, price));
     }
     if let Some(borrow) = obligation.borrow(key) {

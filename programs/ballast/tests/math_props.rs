@@ -175,13 +175,15 @@ proptest! {
         let price = exact_share_price(assets, shares);
         let exact_shares = q(u128::from(amount)) * wad() / &price;
         prop_assert_eq!(shares_for_deposit_floor(amount, assets, shares), floor(&exact_shares));
-        prop_assert_eq!(shares_for_withdrawal_ceil(amount, assets, shares), ceil(&exact_shares));
+        prop_assert_eq!(shares_for_withdrawal_ceil(u128::from(amount), assets, shares), ceil(&exact_shares));
         let exact_assets = q(held) * &price;
         prop_assert_eq!(assets_wad_for_shares_floor(held, assets, shares), floor(&exact_assets));
+        // Whole tokens are never narrowed to u64: a deposit worth more still has a value
+        // (an overflow only where the value in token units × WAD exceeds u128).
         let tokens = tokens_for_shares_floor(held, assets, shares);
-        match floor(&(exact_assets / wad())) {
-            Ok(value) if value <= u128::from(u64::MAX) => prop_assert_eq!(tokens, Ok(value as u64)),
-            _ => prop_assert_eq!(tokens, Err(MathError::Overflow)),
+        match floor(&exact_assets) {
+            Ok(_) => prop_assert_eq!(tokens, floor(&(exact_assets / wad()))),
+            Err(_) => prop_assert_eq!(tokens, Err(MathError::Overflow)),
         }
     }
 
@@ -191,7 +193,7 @@ proptest! {
         let Some(new_assets) = assets.checked_add(u128::from(amount) * WAD) else { return Ok(()) };
         let Some(new_shares) = shares.checked_add(minted) else { return Ok(()) };
         if let Ok(back) = tokens_for_shares_floor(minted, new_assets, new_shares) {
-            prop_assert!(back <= amount, "deposit {} redeemed {}", amount, back);
+            prop_assert!(back <= u128::from(amount), "deposit {} redeemed {}", amount, back);
         }
         // Nor does anyone else lose: the share price never falls on a deposit.
         prop_assert!(exact_share_price(new_assets, new_shares) >= exact_share_price(assets, shares));
@@ -202,7 +204,7 @@ proptest! {
         amount in amount(),
         (assets, shares) in supply_state(),
     ) {
-        let Ok(burned) = shares_for_withdrawal_ceil(amount, assets, shares) else { return Ok(()) };
+        let Ok(burned) = shares_for_withdrawal_ceil(u128::from(amount), assets, shares) else { return Ok(()) };
         let price = exact_share_price(assets, shares);
         prop_assert!(q(burned) * &price >= q(u128::from(amount)) * wad());
         if burned <= shares && u128::from(amount) * WAD <= assets {
@@ -574,7 +576,7 @@ proptest! {
         };
         let debt = request.debt;
         let collateral = request.collateral;
-        let (repay, seize) = (u128::from(outcome.repay_tokens), u128::from(outcome.seize_tokens));
+        let (repay, seize) = (u128::from(outcome.repay_tokens), outcome.seize_tokens);
         prop_assert!(repay > 0 && seize > 0);
         prop_assert!(repay <= debt.tokens && outcome.repay_tokens <= request.max_repay);
         prop_assert!(seize <= collateral.tokens);
@@ -593,7 +595,7 @@ proptest! {
         // The fee is the protocol's share of the bonus part of the seizure, rounded up.
         let fee_exact = q(seize) * q(u128::from(outcome.bonus_bps) * u128::from(request.protocol_fee_bps))
             / q((u128::from(BPS) + u128::from(outcome.bonus_bps)) * u128::from(BPS));
-        prop_assert_eq!(Ok(u128::from(outcome.fee_tokens)), ceil(&fee_exact).map(|f| f.min(seize)));
+        prop_assert_eq!(Ok(outcome.fee_tokens), ceil(&fee_exact).map(|f| f.min(seize)));
         match outcome.regime {
             LiquidationRegime::Buffer => {
                 // The close factor binds unless the dust rule took the whole position.

@@ -3,9 +3,9 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use ballast::errors::BallastError;
-use ballast_tests::client;
+use ballast_bank::pyth::{self, Feed};
+use ballast_client as client;
 use ballast_tests::fixture::*;
-use ballast_tests::pyth::{self, Feed};
 
 use crate::common::*;
 

@@ -8,9 +8,9 @@ use ballast::math::WAD;
 use ballast::state::{
     LiquidationConfig, PAUSE_ALL, PAUSE_BORROW, PAUSE_DEPOSIT, PAUSE_LIQUIDATE, PAUSE_WITHDRAW,
 };
-use ballast_tests::client;
+use ballast_bank::pyth;
+use ballast_client as client;
 use ballast_tests::fixture::*;
-use ballast_tests::pyth;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::common::*;

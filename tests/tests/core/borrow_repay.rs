@@ -6,9 +6,9 @@ use ballast::errors::BallastError;
 use ballast::instructions::{MarketUpdate, ReserveUpdate};
 use ballast::math::WAD;
 use ballast::state::{PAUSE_ALL, PAUSE_BORROW};
-use ballast_tests::client;
+use ballast_bank::pyth::Feed;
+use ballast_client as client;
 use ballast_tests::fixture::*;
-use ballast_tests::pyth::Feed;
 
 use crate::common::*;
 
@@ -41,7 +41,7 @@ async fn a_borrow_pays_out_exactly_the_amount_and_books_the_debt() {
     let reserve = h.reserve(USDC).await;
     assert_eq!(reserve.available_liquidity, 100_000_000_000 - 1_234_567_891);
     assert_eq!(reserve.total_scaled_debt, 1_234_567_891 * WAD);
-    assert_eq!(reserve.last_oracle_publish_time, START_TIME);
+    assert_eq!(reserve.last_oracle_publish_time, h.start_time);
     let obligation = h.obligation(&borrower.obligation).await;
     let debt = obligation.borrow(&usdc_reserve(&h)).unwrap();
     assert_eq!(
@@ -407,7 +407,7 @@ async fn a_price_older_than_the_one_a_reserve_already_used_is_refused() {
     h.advance_with_fresh_prices(30);
     h.borrow(&borrower, USDC, 1_000_000).await.unwrap();
     // Replay the start-time update: fresh enough for the policy, older than the last one used.
-    let stale_replay = Feed::at(1.0, START_TIME, feed_id(USDC));
+    let stale_replay = Feed::at(1.0, h.start_time, feed_id(USDC));
     h.publish(USDC, stale_replay);
     assert_borrow_refused(&mut h, &borrower, BallastError::OracleOlderThanLastUsed).await;
 }

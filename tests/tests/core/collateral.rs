@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::*;
 
 use crate::common::*;

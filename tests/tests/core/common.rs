@@ -9,9 +9,9 @@ use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use ballast::errors::BallastError;
 use ballast::instructions::InitMarketArgs;
-use ballast_tests::client::{self, ReserveKeys};
+use ballast_bank::pyth;
+use ballast_client::{self as client, ReserveKeys};
 use ballast_tests::fixture::*;
-use ballast_tests::pyth;
 use solana_sdk::account::Account;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
@@ -211,8 +211,8 @@ pub async fn token_2022_mint_at(
 ) -> Pubkey {
     let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
         .expect("mint length");
-    let rent = h.ctx.banks_client.get_rent().await.expect("rent");
-    let payer = h.ctx.payer.pubkey();
+    let rent = anchor_lang::solana_program::rent::Rent::default();
+    let payer = h.payer.pubkey();
     let mut instructions = vec![system_instruction::create_account(
         &payer,
         &mint.pubkey(),

@@ -5,7 +5,7 @@ use anchor_spl::token_2022::spl_token_2022;
 use ballast::errors::BallastError;
 use ballast::instructions::{MarketUpdate, ReserveUpdate};
 use ballast::state::{PAUSE_DEPOSIT, PAUSE_WITHDRAW};
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::*;
 
 use crate::common::*;

@@ -5,7 +5,7 @@ use ballast::errors::BallastError;
 use ballast::instructions::MarketUpdate;
 use ballast::math::WAD;
 use ballast::state::PAUSE_ALL;
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::*;
 use solana_sdk::signature::Signer;
 
@@ -171,7 +171,7 @@ async fn collecting_to_a_treasury_of_another_mint_or_through_another_market_is_r
     let _ = a_year_of_interest(&mut h).await;
     let extra = foreign.accounts();
     let before = snapshot(&mut h, &[], &extra).await;
-    let payer = h.ctx.payer.pubkey();
+    let payer = h.payer.pubkey();
     let ix = client::collect_fees(&payer, &h.market, &h.assets[USDC].keys, &h.treasuries[BTC]);
     let result = h.send(&[ix], &[]).await;
     assert_refused_with(
@@ -202,7 +202,7 @@ async fn collecting_through_another_reserves_vault_is_refused() {
     let _ = a_year_of_interest(&mut h).await;
     let usdc = h.assets[USDC].keys;
     let btc = h.assets[BTC].keys;
-    let payer = h.ctx.payer.pubkey();
+    let payer = h.payer.pubkey();
     for keys in [
         client::ReserveKeys {
             fund_vault: btc.fund_vault,

@@ -198,7 +198,7 @@ async fn health_checks_count_interest_no_instruction_has_accrued_yet() {
         &before,
     )
     .await;
-    assert_eq!(h.reserve(USDC).await.last_accrual_ts, START_TIME);
+    assert_eq!(h.reserve(USDC).await.last_accrual_ts, h.start_time);
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn one_second_at_half_utilization_moves_the_index_by_the_per_second_rate_r
     // 3.5 % a year is 0.035e18 / 31 536 000 = 1 109 842 719.48… per second (WAD), rounded up.
     let reserve = h.reserve(USDC).await;
     assert_eq!(reserve.borrow_index, WAD + 1_109_842_720);
-    assert_eq!(reserve.last_accrual_ts, START_TIME + 1);
+    assert_eq!(reserve.last_accrual_ts, h.start_time + 1);
     // Interest on 500 000 USDC for one second: 500 000e6 × 1.10984272e-9 = 554.92136 units.
     assert_eq!(reserve.cumulative_interest_wad, 554_921_360_000_000_000_000);
 }

@@ -3,7 +3,7 @@
 use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
 use ballast::state::{MAX_BORROWS, MAX_DEPOSITS};
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::*;
 use solana_sdk::signature::{Keypair, Signer};
 

@@ -9,7 +9,7 @@ use ballast::errors::BallastError;
 use ballast::instructions::ReserveUpdate;
 use ballast::math::WAD;
 use ballast::state::{ReserveConfig, RESERVE_ACTIVE};
-use ballast_tests::client::{self, ReserveKeys};
+use ballast_client::{self as client, ReserveKeys};
 use ballast_tests::fixture::*;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -178,7 +178,7 @@ async fn a_listing_creates_the_reserve_with_both_vaults_owned_by_it_and_empty_bo
         assert_eq!(reserve.total_scaled_debt, 0);
         assert_eq!(reserve.borrow_index, WAD);
         assert_eq!(reserve.fund_balance, 0);
-        assert_eq!(reserve.last_accrual_ts, START_TIME);
+        assert_eq!(reserve.last_accrual_ts, h.start_time);
         for vault in [keys.liquidity_vault, keys.fund_vault] {
             let account = token_account(&mut h, &vault).await;
             assert_eq!(account.mint, keys.mint);
@@ -618,14 +618,14 @@ async fn a_new_oracle_restarts_the_reserves_publish_time_watermark() {
     let _lender = lender(&mut h, USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 1_000_000).await.unwrap();
-    assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, START_TIME);
+    assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, h.start_time);
     let admin = h.admin.insecure_clone();
     let mut same = h.reserve(USDC).await.config;
     same.ltv_bps = 7_000;
     h.update_reserve(&admin, USDC, ReserveUpdate::Config(same))
         .await
         .unwrap();
-    assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, START_TIME);
+    assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, h.start_time);
     let mut moved = same;
     moved.oracle.oracle_account = Pubkey::new_unique();
     h.update_reserve(&admin, USDC, ReserveUpdate::Config(moved))

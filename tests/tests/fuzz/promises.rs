@@ -19,7 +19,7 @@ use ballast::instructions::LiquidateArgs;
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::oracle::{apply_policy, PricePolicyKind, RawPrice};
 use ballast::state::{Obligation, Reserve, PAUSE_LIQUIDATE};
-use ballast_tests::client;
+use ballast_client as client;
 use solana_sdk::transaction::TransactionError;
 
 use crate::world::{violation, Check, Snapshot, World};

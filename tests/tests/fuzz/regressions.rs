@@ -112,5 +112,62 @@ pub fn scripts() -> Vec<(&'static str, Vec<Action>)> {
                 },
             ],
         ),
+        (
+            // Found by the issue-9 long run (seed 0x40006a): a SOL deposit left earning 500 %/yr
+            // for years came to be worth more than u64 tokens, and valuing it narrowed the
+            // token count to u64, so `liquidate` and `realize_bad_debt` both failed with
+            // MathOverflow: a liquidatable obligation stuck. Collateral is now valued in u128
+            // tokens (`tokens_for_shares_floor`) and a seizure beyond one transfer is taken as
+            // shares.
+            "collateral_beyond_u64",
+            vec![
+                Action::Deposit {
+                    user: 0,
+                    asset: 2,
+                    amount: Amount::Fraction(3_351),
+                },
+                Action::Deposit {
+                    user: 2,
+                    asset: 2,
+                    amount: Amount::Fraction(1_365),
+                },
+                Action::Deposit {
+                    user: 3,
+                    asset: 1,
+                    amount: Amount::Fraction(2_173),
+                },
+                Action::Borrow {
+                    user: 3,
+                    asset: 2,
+                    amount: Amount::Fraction(7_591),
+                },
+                Action::ConfigPreset {
+                    asset: 2,
+                    preset: 6,
+                },
+                Action::Advance {
+                    seconds: 31_536_000,
+                    fresh: false,
+                },
+                Action::Advance {
+                    seconds: 162_000,
+                    fresh: true,
+                },
+                Action::Borrow {
+                    user: 2,
+                    asset: 1,
+                    amount: Amount::Fraction(5),
+                },
+                Action::CollectFees { asset: 2 },
+                Action::Advance {
+                    seconds: 63_072_000,
+                    fresh: true,
+                },
+                Action::Advance {
+                    seconds: 31_536_000,
+                    fresh: true,
+                },
+            ],
+        ),
     ]
 }

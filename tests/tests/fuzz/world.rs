@@ -16,9 +16,9 @@ use ballast::math::liquidation::max_repay_value;
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::math::{BPS, VIRTUAL_ASSETS, VIRTUAL_SHARES, WAD};
 use ballast::state::{LiquidationConfig, Market, Obligation, Reserve, RESERVE_FROZEN};
-use ballast_tests::client;
+use ballast_bank::pyth::{self, Feed};
+use ballast_client as client;
 use ballast_tests::fixture::{default_liquidation_config, Harness, TxResult, User, SOL, USDC};
-use ballast_tests::pyth::{self, Feed};
 use num_bigint::BigInt;
 use solana_sdk::account::Account;
 use solana_sdk::signature::Signer;
@@ -206,8 +206,8 @@ impl World {
     /// overflow in `get_blockhash_last_valid_block_height`) instead of failing. Long sequences
     /// therefore re-read the latest blockhash before every step.
     async fn fresh_blockhash(&mut self) {
-        if let Ok(hash) = self.h.ctx.banks_client.get_latest_blockhash().await {
-            self.h.ctx.last_blockhash = hash;
+        if let Ok(hash) = self.h.bank().banks_client.get_latest_blockhash().await {
+            self.h.bank().last_blockhash = hash;
         }
     }
 

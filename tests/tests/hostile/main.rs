@@ -21,11 +21,11 @@ use anchor_spl::token_2022::spl_token_2022;
 use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, ReserveUpdate};
 use ballast::math::WAD;
 use ballast::state::{LiquidationConfig, ReserveConfig};
-use ballast_tests::client::{self, LiquidationAccounts, ReserveKeys};
+use ballast_bank::pyth;
+use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
 use ballast_tests::fixture::{
     default_liquidation_config, default_reserve_config, feed_id, Harness, User, BTC, SOL, USDC,
 };
-use ballast_tests::pyth;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
 
@@ -625,7 +625,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
     });
 
     // collect_fees: anyone sweeps USDC.
-    let payer = h.ctx.payer.pubkey();
+    let payer = h.payer.pubkey();
     targets.push(Target {
         name: "collect_fees",
         baseline: client::collect_fees(&b.pubkey(), &market, &usdc, &h.treasuries[USDC]),
@@ -747,14 +747,21 @@ impl Runner {
         self.scene.nonce += 1;
         // The bank registers blockhashes as wall time passes; an old one makes
         // solana-program-test 3.1 panic instead of failing, so every case takes the latest.
-        if let Ok(hash) = self.scene.h.ctx.banks_client.get_latest_blockhash().await {
-            self.scene.h.ctx.last_blockhash = hash;
+        if let Ok(hash) = self
+            .scene
+            .h
+            .bank()
+            .banks_client
+            .get_latest_blockhash()
+            .await
+        {
+            self.scene.h.bank().last_blockhash = hash;
         }
         let budget =
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
                 1_400_000 - self.scene.nonce,
             );
-        let payer = self.scene.h.ctx.payer.insecure_clone();
+        let payer = self.scene.h.payer.insecure_clone();
         let mut signers: Vec<&Keypair> = vec![&payer];
         let required: BTreeSet<Pubkey> = ix
             .accounts
@@ -777,9 +784,16 @@ impl Runner {
             &[budget, ix.clone()],
             Some(&payer.pubkey()),
             &signers,
-            self.scene.h.ctx.last_blockhash,
+            self.scene.h.bank().last_blockhash,
         );
-        match self.scene.h.ctx.banks_client.process_transaction(tx).await {
+        match self
+            .scene
+            .h
+            .bank()
+            .banks_client
+            .process_transaction(tx)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(solana_program_test::BanksClientError::TransactionError(error))
             | Err(solana_program_test::BanksClientError::SimulationError { err: error, .. }) => {
@@ -795,10 +809,17 @@ impl Runner {
 
     /// Simulates `ix` (nothing is committed); `Err` with the error and the program's logs.
     async fn simulate(&mut self, ix: &Instruction) -> Result<(), String> {
-        if let Ok(hash) = self.scene.h.ctx.banks_client.get_latest_blockhash().await {
-            self.scene.h.ctx.last_blockhash = hash;
+        if let Ok(hash) = self
+            .scene
+            .h
+            .bank()
+            .banks_client
+            .get_latest_blockhash()
+            .await
+        {
+            self.scene.h.bank().last_blockhash = hash;
         }
-        let payer = self.scene.h.ctx.payer.insecure_clone();
+        let payer = self.scene.h.payer.insecure_clone();
         let mut signers: Vec<&Keypair> = vec![&payer];
         for key in &self.keys {
             if ix
@@ -813,12 +834,12 @@ impl Runner {
             std::slice::from_ref(ix),
             Some(&payer.pubkey()),
             &signers,
-            self.scene.h.ctx.last_blockhash,
+            self.scene.h.bank().last_blockhash,
         );
         let outcome = self
             .scene
             .h
-            .ctx
+            .bank()
             .banks_client
             .simulate_transaction(tx)
             .await
@@ -850,7 +871,7 @@ impl Runner {
                 Some(account) => solana_sdk::account::AccountSharedData::from(account.clone()),
                 None => solana_sdk::account::AccountSharedData::default(),
             };
-            self.scene.h.ctx.set_account(address, &shared);
+            self.scene.h.bank().set_account(address, &shared);
         }
     }
 
@@ -1234,8 +1255,7 @@ async fn hostile() {
                         .await;
                 }
             }
-            let native_panic =
-                target.created.contains(&position) && !ballast_tests::bank::use_sbf();
+            let native_panic = target.created.contains(&position) && !ballast_bank::use_sbf();
             // A key listed twice takes the union of its flags in the message: demoting one
             // copy while another stays writable changes nothing.
             let writable_elsewhere = base.accounts.iter().enumerate().any(|(other, meta)| {

@@ -839,7 +839,7 @@ async fn a_realization_with_read_only_reserves_is_rejected_and_changes_nothing()
     // Same for `realize_bad_debt` once the collateral is worthless.
     crash_btc_to_nothing(&mut h);
     let before = h.snapshot_users(&users).await;
-    let ix = ballast_tests::client::realize_bad_debt(
+    let ix = ballast_client::realize_bad_debt(
         &liquidator.pubkey(),
         &h.market,
         &borrower.obligation,

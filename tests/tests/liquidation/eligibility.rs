@@ -5,7 +5,7 @@ use ballast::errors::BallastError;
 use ballast::instructions::ReserveUpdate;
 use ballast::math::WAD;
 use ballast::state::PAUSE_LIQUIDATE;
-use ballast_tests::client::{self, LiquidationAccounts};
+use ballast_client::{self as client, LiquidationAccounts};
 use ballast_tests::fixture::*;
 
 use crate::common::*;

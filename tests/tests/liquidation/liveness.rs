@@ -8,7 +8,7 @@ use ballast::instructions::{LiquidateArgs, ReserveUpdate};
 use ballast::math::health::HEALTH_INFINITE;
 use ballast::math::WAD;
 use ballast::state::{RateModel, PAUSE_LIQUIDATE};
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::*;
 
 use crate::common::*;

@@ -3,7 +3,7 @@
 
 use ballast::math::WAD;
 use ballast::state::{MAX_BORROWS, MAX_DEPOSITS};
-use ballast_tests::client::{self, LiquidationAccounts};
+use ballast_client::{self as client, LiquidationAccounts};
 use ballast_tests::fixture::*;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::transaction::Transaction;
@@ -110,7 +110,7 @@ async fn the_fullest_obligation_liquidates_with_bad_debt_in_one_legacy_transacti
         liquidate,
     ];
     h.refresh_blockhash().await;
-    let blockhash = h.ctx.last_blockhash;
+    let blockhash = h.bank().last_blockhash;
     let transaction = Transaction::new_signed_with_payer(
         &instructions,
         Some(&liquidator.pubkey()),
@@ -151,7 +151,7 @@ async fn the_fullest_obligation_liquidates_with_bad_debt_in_one_legacy_transacti
     );
 
     // And it executes: the last collateral of value is taken, every borrow is written off.
-    h.ctx
+    h.bank()
         .banks_client
         .process_transaction(transaction)
         .await

@@ -27,9 +27,9 @@ use ballast::math::shares::{scaled_debt_for_borrow_ceil, scaled_debt_for_repay_f
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::oracle::{PricePolicyKind, MIN_EXPONENT};
 use ballast::state::{Market, Obligation, Reserve};
-use ballast_tests::client;
+use ballast_bank::pyth::{self, Feed};
+use ballast_client as client;
 use ballast_tests::fixture::*;
-use ballast_tests::pyth::{self, Feed};
 
 use crate::support::*;
 
@@ -700,13 +700,9 @@ fn expected_liquidation(h: &Harness, before: &Before, s: usize, now: i64) -> (u6
     let fee = if outcome.fee_tokens == 0 {
         0
     } else {
-        mul_div_ceil(
-            seized,
-            outcome.fee_tokens.into(),
-            outcome.seize_tokens.into(),
-        )
-        .expect("fee")
-        .min(seized)
+        mul_div_ceil(seized, outcome.fee_tokens, outcome.seize_tokens)
+            .expect("fee")
+            .min(seized)
     };
     collateral_reserve.move_shares_to_fund(fee).expect("fee");
     let paid_out = collateral_reserve
@@ -850,8 +846,8 @@ async fn run_row(source: Source, action: Action) -> Vec<Cell> {
             continue;
         }
         // A row outlives a blockhash (the test bank ticks in real time).
-        h.ctx.last_blockhash = h
-            .ctx
+        h.bank().last_blockhash = h
+            .bank()
             .banks_client
             .get_latest_blockhash()
             .await

@@ -4,8 +4,8 @@ use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
 use ballast::instructions::{LiquidateArgs, ReserveUpdate};
 use ballast::math::WAD;
+use ballast_bank::pyth::{self, Feed};
 use ballast_tests::fixture::*;
-use ballast_tests::pyth::{self, Feed};
 
 use crate::support::*;
 

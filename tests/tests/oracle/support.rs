@@ -9,7 +9,7 @@ use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022;
 use ballast::errors::BallastError;
 use ballast::state::Obligation;
-use ballast_tests::client;
+use ballast_client as client;
 use ballast_tests::fixture::{Harness, TxResult, User};
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
@@ -114,8 +114,8 @@ pub fn remaining_with(
 pub async fn new_user(h: &mut Harness, funds: &[(usize, u64)]) -> User {
     let keypair = Keypair::new();
     let owner = keypair.pubkey();
-    let payer = h.ctx.payer.pubkey();
-    let rent = h.ctx.banks_client.get_rent().await.expect("rent");
+    let payer = h.payer.pubkey();
+    let rent = anchor_lang::solana_program::rent::Rent::default();
     let len = spl_token::state::Account::LEN;
     let token_accounts: Vec<Keypair> = h.assets.iter().map(|_| Keypair::new()).collect();
     let mut instructions = vec![system_instruction::transfer(&payer, &owner, 10_000_000_000)];

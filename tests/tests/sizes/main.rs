@@ -19,9 +19,9 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token::spl_token;
 use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, ReserveUpdate};
 use ballast::state::{MAX_BORROWS, MAX_DEPOSITS};
-use ballast_tests::client::{self, LiquidationAccounts, ReserveKeys};
+use ballast_bank::pyth;
+use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
 use ballast_tests::fixture::*;
-use ballast_tests::pyth;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
@@ -89,7 +89,7 @@ async fn measure(
     signer: &Keypair,
 ) -> Measured {
     h.refresh_blockhash().await;
-    let blockhash = h.ctx.last_blockhash;
+    let blockhash = h.bank().last_blockhash;
     let limit = ComputeBudgetInstruction::set_compute_unit_limit(COMPUTE_UNIT_LIMIT);
     let price = ComputeBudgetInstruction::set_compute_unit_price(PRIORITY_FEE);
     let sign = |instructions: &[Instruction]| {
@@ -104,7 +104,7 @@ async fn measure(
     let with_priority_fee = sign(&[limit, price, instruction.clone()]);
     assert_eq!(transaction.signatures.len(), 1, "{name}: one signer");
     let (outcome, compute_units) = match h
-        .ctx
+        .bank()
         .banks_client
         .process_transaction_with_metadata(transaction.clone())
         .await
@@ -502,7 +502,7 @@ fn every_instruction_has_a_measured_worst_case() {
 fn every_worst_case_transaction_fits_one_legacy_transaction() {
     let rows = measured();
     println!("{}", render(rows));
-    if ballast_tests::bank::use_sbf() {
+    if ballast_bank::use_sbf() {
         println!("compute units per transaction (SBF build):");
         for row in rows {
             let units = row.compute_units.map_or("—".to_string(), |u| u.to_string());

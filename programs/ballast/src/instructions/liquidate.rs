@@ -178,13 +178,9 @@ pub fn handle_liquidate<'info>(
     let fee_shares = if outcome.fee_tokens == 0 {
         0
     } else {
-        crate::math::fixed::mul_div_ceil(
-            seized_shares,
-            u128::from(outcome.fee_tokens),
-            u128::from(outcome.seize_tokens),
-        )
-        .or_err()?
-        .min(seized_shares)
+        crate::math::fixed::mul_div_ceil(seized_shares, outcome.fee_tokens, outcome.seize_tokens)
+            .or_err()?
+            .min(seized_shares)
     };
     let liquidator_shares = seized_shares - fee_shares;
     accounts

@@ -57,7 +57,7 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
     let (shares, tokens) = if amount == u64::MAX {
         (held, reserve.redeem_shares(held)?)
     } else {
-        let shares = reserve.shares_for_withdrawal(amount)?;
+        let shares = reserve.shares_for_withdrawal(u128::from(amount))?;
         require!(shares <= held, BallastError::WithdrawExceedsDeposit);
         require!(
             amount <= reserve.available_liquidity,

@@ -95,10 +95,11 @@ pub enum LiquidationRegime {
 pub struct LiquidationOutcome {
     /// Debt tokens the liquidator pays (rounded up where recomputed).
     pub repay_tokens: u64,
-    /// Collateral tokens taken from the obligation, fee included (rounded down).
-    pub seize_tokens: u64,
+    /// Collateral tokens taken from the obligation, fee included (rounded down). A whole
+    /// position can be worth more than a `u64` counts; it is taken as shares.
+    pub seize_tokens: u128,
     /// Part of `seize_tokens` that goes to the fund (rounded up).
-    pub fee_tokens: u64,
+    pub fee_tokens: u128,
     /// Bonus applied.
     pub bonus_bps: u64,
     /// Whether the whole collateral position is taken.
@@ -398,6 +399,14 @@ fn size_clearing(
                 .min(surplus_bonus_cap_bps(surplus, collateral_value)?);
             let fair_repay =
                 fair_repay_for(collateral_value, u128::from(BPS) + u128::from(bonus), debt)?;
+            // Where that price is the whole borrow, both positions close and the bonus paid is
+            // what the collateral is worth over the debt: within the whole-borrow bonus (else
+            // the branch above applied), which is then the bonus reported and charged the fee.
+            let bonus = if fair_repay == debt.tokens {
+                whole_borrow_bonus.max(bonus)
+            } else {
+                bonus
+            };
             (fair_repay, collateral.tokens, true, bonus)
         };
     if repay > u128::from(request.max_repay) {
@@ -446,8 +455,8 @@ fn outcome(
     .min(seize);
     Ok(LiquidationOutcome {
         repay_tokens: to_u64(repay)?,
-        seize_tokens: to_u64(seize)?,
-        fee_tokens: to_u64(fee)?,
+        seize_tokens: seize,
+        fee_tokens: fee,
         bonus_bps,
         takes_all_collateral,
         repays_whole_borrow: repay == request.debt.tokens,
@@ -654,9 +663,10 @@ mod tests {
         let r = request(hf(1_005, 1_000), 1_000_000_000, 1_005_000_000);
         let outcome = size_liquidation(&SETTINGS, &r).unwrap();
         assert_eq!(outcome.regime, LiquidationRegime::Clearing);
-        assert_eq!(outcome.bonus_bps, 49); // ⌊5 / 1 005⌋ in bps
-                                           // The whole debt is repaid and the whole collateral taken: the liquidator's gain is the
-                                           // $5 of surplus, and nothing is left to write off.
+        // The whole debt is repaid and the whole collateral taken: the liquidator's gain is the
+        // $5 of surplus, a bonus of 5 / 1 000 (reported as paid, not as ⌊5 / 1 005⌋ = 49 bps),
+        // and nothing is left to write off.
+        assert_eq!(outcome.bonus_bps, 50);
         assert!(outcome.repays_whole_borrow && outcome.takes_all_collateral);
         assert_eq!(outcome.repay_tokens, 1_000_000_000);
         assert_eq!(outcome.seize_tokens, 1_005_000_000);

@@ -28,14 +28,14 @@ pub fn shares_for_deposit_floor(
     )
 }
 
-/// Shares burned to withdraw exactly `amount` tokens, rounded up.
+/// Shares burned to withdraw (or seize) exactly `amount` tokens, rounded up.
 pub fn shares_for_withdrawal_ceil(
-    amount: u64,
+    amount: u128,
     assets_wad: u128,
     total_shares: u128,
 ) -> MathResult<u128> {
     mul_div_ceil(
-        u128::from(amount) * WAD,
+        amount.checked_mul(WAD).ok_or(super::MathError::Overflow)?,
         virtual_shares(total_shares)?,
         virtual_assets_wad(assets_wad)?,
     )
@@ -54,13 +54,14 @@ pub fn assets_wad_for_shares_floor(
     )
 }
 
-/// Whole tokens paid out for redeeming `shares`, rounded down.
+/// Whole tokens `shares` are worth, rounded down, never narrowed to `u64`: after years of
+/// interest a deposit can be worth more than any balance counts, and must still be valued.
 pub fn tokens_for_shares_floor(
     shares: u128,
     assets_wad: u128,
     total_shares: u128,
-) -> MathResult<u64> {
-    super::fixed::to_u64(assets_wad_for_shares_floor(shares, assets_wad, total_shares)? / WAD)
+) -> MathResult<u128> {
+    Ok(assets_wad_for_shares_floor(shares, assets_wad, total_shares)? / WAD)
 }
 
 /// Value of one share in token units × WAD (rounded down): what depositors watch.

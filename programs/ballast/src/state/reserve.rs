@@ -317,14 +317,21 @@ impl Reserve {
         shares::share_value_wad_floor(self.supply_assets_wad()?, self.total_shares).or_err()
     }
 
-    /// Tokens a holder of `shares` can redeem (rounded down), never more than the depositors'
-    /// assets: after a socialized loss the share price can sit below the virtual offset's
-    /// price, and the virtual unit must not be paid out of what fees and the fund are owed.
-    pub fn tokens_for_shares(&self, shares_amount: u128) -> Result<u64> {
+    /// Tokens `shares` are worth (rounded down), never more than the depositors' assets: after
+    /// a socialized loss the share price can sit below the virtual offset's price, and the
+    /// virtual unit must not be paid out of what fees and the fund are owed. In `u128`: what
+    /// valuation and liquidation count.
+    pub fn collateral_tokens(&self, shares_amount: u128) -> Result<u128> {
         let assets = self.supply_assets_wad()?;
         let tokens =
             shares::tokens_for_shares_floor(shares_amount, assets, self.total_shares).or_err()?;
-        Ok(tokens.min(to_u64(assets / WAD).unwrap_or(u64::MAX)))
+        Ok(tokens.min(assets / WAD))
+    }
+
+    /// The same as a payout: `u64::MAX` for a claim beyond what any balance counts (more than
+    /// any vault holds, so redeeming it is `InsufficientLiquidity`, never an overflow).
+    pub fn tokens_for_shares(&self, shares_amount: u128) -> Result<u64> {
+        Ok(to_u64(self.collateral_tokens(shares_amount)?).unwrap_or(u64::MAX))
     }
 
     /// Books a deposit of `amount` tokens; returns the shares minted (rounded down).
@@ -364,15 +371,12 @@ impl Reserve {
         Ok(tokens)
     }
 
-    /// Shares to burn for withdrawing exactly `amount` tokens (rounded up); never more tokens
-    /// than the depositors' assets (see `tokens_for_shares`).
-    pub fn shares_for_withdrawal(&self, amount: u64) -> Result<u128> {
+    /// Shares to burn for withdrawing (or seizing) exactly `amount` tokens (rounded up); never
+    /// more tokens than the depositors' assets (see `collateral_tokens`).
+    pub fn shares_for_withdrawal(&self, amount: u128) -> Result<u128> {
         let assets = self.supply_assets_wad()?;
         // No position can be worth more than all depositors' assets together.
-        require!(
-            u128::from(amount) * WAD <= assets,
-            BallastError::WithdrawExceedsDeposit
-        );
+        require!(amount <= assets / WAD, BallastError::WithdrawExceedsDeposit);
         shares::shares_for_withdrawal_ceil(amount, assets, self.total_shares).or_err()
     }
 

@@ -50,6 +50,9 @@ pub trait Chain {
     /// The wallet this session acts as (keeper, wallet commands, migrate).
     fn wallet(&self) -> &Keypair;
 
+    /// Acts as `wallet` from now on.
+    fn set_wallet(&mut self, wallet: Keypair);
+
     /// The accounts at `keys` (`None` where there is none), in order.
     async fn accounts(&mut self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>>;
 
@@ -82,6 +85,21 @@ pub trait Chain {
     async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<Account>> {
         Ok(self.accounts(&[*key]).await?.pop().flatten())
     }
+}
+
+/// A chain one controls as well as reads: the embedded bank, or a local validator with
+/// surfpool's cheatcodes. What the demo, the test fixture and the localnet use to write simulated
+/// accounts (oracles, mints at fixed addresses), move the clock and fund wallets.
+#[allow(async_fn_in_trait)]
+pub trait LocalChain: Chain {
+    /// Writes `account` at `address` as is.
+    async fn set_account(&mut self, address: &Pubkey, account: Account) -> ChainResult<()>;
+
+    /// Moves the clock to `unix_timestamp`. A validator only moves forward.
+    async fn set_clock(&mut self, unix_timestamp: i64) -> ChainResult<()>;
+
+    /// Gives `to` `lamports`.
+    async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> ChainResult<()>;
 }
 
 /// The token balance of an SPL Token / Token-2022 account's bytes (0 when not a token account).
@@ -136,4 +154,95 @@ pub fn sign(
     tx.try_sign(&signers, blockhash)
         .map_err(|error| ChainError::Transport(format!("signing: {error}")))?;
     Ok(tx)
+}
+
+/// Writes an initialized SPL Token mint at `address` (the localnet market's mints live at fixed
+/// addresses) with `authority` as mint authority.
+pub async fn create_mint_at<C: LocalChain>(
+    chain: &mut C,
+    address: &Pubkey,
+    decimals: u8,
+    authority: &Pubkey,
+) -> ChainResult<()> {
+    use anchor_lang::solana_program::program_option::COption;
+    use anchor_lang::solana_program::program_pack::Pack;
+    use anchor_spl::token::spl_token;
+    let mut data = vec![0u8; spl_token::state::Mint::LEN];
+    spl_token::state::Mint {
+        mint_authority: COption::Some(*authority),
+        supply: 0,
+        decimals,
+        is_initialized: true,
+        freeze_authority: COption::None,
+    }
+    .pack_into_slice(&mut data);
+    chain
+        .set_account(
+            address,
+            Account {
+                lamports: 1_000_000_000,
+                data,
+                owner: spl_token::ID,
+                executable: false,
+                rent_epoch: 0,
+            },
+        )
+        .await
+}
+
+/// Mints `amount` of `mint` (SPL Token) to `owner`'s associated token account, creating it if
+/// needed; returns that account.
+pub async fn mint_to<C: Chain>(
+    chain: &mut C,
+    mint: &Pubkey,
+    authority: &Keypair,
+    owner: &Pubkey,
+    amount: u64,
+) -> ChainResult<Pubkey> {
+    use anchor_spl::token::spl_token;
+    use solana_sdk::signature::Signer as _;
+    let payer = chain.wallet().insecure_clone();
+    let account = ata(owner, mint, &spl_token::ID);
+    let mut instructions = vec![create_ata_idempotent(
+        &payer.pubkey(),
+        owner,
+        mint,
+        &spl_token::ID,
+    )];
+    if amount > 0 {
+        instructions.push(
+            spl_token::instruction::mint_to(
+                &spl_token::ID,
+                mint,
+                &account,
+                &authority.pubkey(),
+                &[],
+                amount,
+            )
+            .map_err(|error| ChainError::Transport(format!("mint_to: {error}")))?,
+        );
+    }
+    chain.send(&instructions, &[authority, &payer]).await?;
+    Ok(account)
+}
+
+/// Writes `data` at `address`, owned by `owner`, rent-exempt enough for any size a test uses.
+pub async fn write_account<C: LocalChain>(
+    chain: &mut C,
+    address: &Pubkey,
+    owner: &Pubkey,
+    data: Vec<u8>,
+) -> ChainResult<()> {
+    chain
+        .set_account(
+            address,
+            Account {
+                lamports: 1_000_000_000,
+                data,
+                owner: *owner,
+                executable: false,
+                rent_epoch: 0,
+            },
+        )
+        .await
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
 use solana_account_decoder_client_types::UiAccountEncoding;
-use solana_commitment_config::CommitmentConfig;
+pub use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::Error as ClientError;
 use solana_rpc_client_api::config::{
@@ -17,7 +17,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{read_keypair_file, Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
-use crate::chain::{Chain, ChainError, ChainResult};
+use crate::chain::{Chain, ChainError, ChainResult, LocalChain};
 
 /// `getMultipleAccounts` takes at most this many keys.
 const MAX_MULTIPLE_ACCOUNTS: usize = 100;
@@ -88,8 +88,14 @@ pub struct RpcChain {
 impl RpcChain {
     /// A client for `url` (monikers expanded) acting as `wallet`, at `confirmed` commitment.
     pub fn new(url: &str, wallet: Keypair) -> RpcChain {
+        RpcChain::with_commitment(url, wallet, CommitmentConfig::confirmed())
+    }
+
+    /// The same at another commitment (`processed` on a local validator that makes a slot per
+    /// transaction: each is confirmed only once the next one runs).
+    pub fn with_commitment(url: &str, wallet: Keypair, commitment: CommitmentConfig) -> RpcChain {
         RpcChain {
-            client: RpcClient::new_with_commitment(resolve_url(url), CommitmentConfig::confirmed()),
+            client: RpcClient::new_with_commitment(resolve_url(url), commitment),
             wallet,
         }
     }
@@ -110,6 +116,10 @@ fn rpc_error(error: ClientError) -> ChainError {
 impl Chain for RpcChain {
     fn wallet(&self) -> &Keypair {
         &self.wallet
+    }
+
+    fn set_wallet(&mut self, wallet: Keypair) {
+        self.wallet = wallet;
     }
 
     async fn accounts(&mut self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {
@@ -207,7 +217,76 @@ impl Chain for RpcChain {
     }
 }
 
+/// A local surfpool validator's cheatcodes (`surfnet_setAccount`, `surfnet_timeTravel`) and its
+/// faucet, so the same code drives the embedded bank and a local validator. On any other cluster
+/// these calls fail with the cluster's "method not found".
+impl LocalChain for RpcChain {
+    async fn set_account(&mut self, address: &Pubkey, account: Account) -> ChainResult<()> {
+        let data: String = account.data.iter().map(|b| format!("{b:02x}")).collect();
+        let update = serde_json::json!({
+            "lamports": account.lamports,
+            "data": data,
+            "owner": account.owner.to_string(),
+            "executable": account.executable,
+            "rentEpoch": account.rent_epoch,
+        });
+        self.cheatcode(
+            "surfnet_setAccount",
+            serde_json::json!([address.to_string(), update]),
+        )
+        .await
+    }
+
+    async fn set_clock(&mut self, unix_timestamp: i64) -> ChainResult<()> {
+        let now = self.now().await?;
+        if unix_timestamp == now {
+            return Ok(());
+        }
+        if unix_timestamp < now {
+            return Err(ChainError::Transport(format!(
+                "a validator's clock only moves forward (now {now}, asked {unix_timestamp})"
+            )));
+        }
+        let millis = u64::try_from(unix_timestamp)
+            .map_err(|_| ChainError::Transport("negative timestamp".into()))?
+            .saturating_mul(1_000);
+        self.cheatcode(
+            "surfnet_timeTravel",
+            serde_json::json!([{ "absoluteTimestamp": millis }]),
+        )
+        .await
+    }
+
+    async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> ChainResult<()> {
+        let signature = self
+            .client
+            .request_airdrop(to, lamports)
+            .await
+            .map_err(rpc_error)?;
+        self.client
+            .poll_for_signature(&signature)
+            .await
+            .map_err(rpc_error)
+    }
+}
+
 impl RpcChain {
+    /// Calls a surfpool cheatcode, ignoring its result value.
+    async fn cheatcode(
+        &mut self,
+        method: &'static str,
+        params: serde_json::Value,
+    ) -> ChainResult<()> {
+        self.client
+            .send::<serde_json::Value>(
+                solana_rpc_client_api::request::RpcRequest::Custom { method },
+                params,
+            )
+            .await
+            .map(|_| ())
+            .map_err(rpc_error)
+    }
+
     async fn transaction(
         &mut self,
         instructions: &[Instruction],

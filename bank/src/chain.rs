@@ -5,9 +5,6 @@ use std::collections::BTreeSet;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::clock::Clock;
-use anchor_lang::solana_program::program_option::COption;
-use anchor_lang::solana_program::program_pack::Pack;
-use anchor_spl::token::spl_token;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::account::{Account, AccountSharedData};
@@ -15,7 +12,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
-use crate::chain::{ata, create_ata_idempotent, Chain, ChainError, ChainResult};
+use ballast_client::chain::{sign, Chain, ChainError, ChainResult, LocalChain};
 
 /// The embedded bank.
 pub struct BankChain {
@@ -30,97 +27,28 @@ pub struct BankChain {
 impl BankChain {
     /// Starts a bank with the program loaded and the clock at `start_time`; `wallet` is funded.
     pub async fn start(wallet: Keypair, start_time: i64) -> BankChain {
-        let ctx = ballast_tests::bank::program_test()
-            .start_with_context()
-            .await;
+        let ctx = crate::program::program_test().start_with_context().await;
         let mut bank = BankChain {
             ctx,
             wallet,
             known: BTreeSet::new(),
             nonce: 0,
         };
-        bank.set_clock(start_time);
+        bank.ctx.set_sysvar(&BankChain::clock_at(start_time));
         let wallet = bank.wallet.pubkey();
-        bank.airdrop(&wallet, 1_000 * 1_000_000_000).await;
+        bank.airdrop(&wallet, 1_000 * 1_000_000_000)
+            .await
+            .expect("the bank's payer funds the wallet");
         bank
     }
 
-    /// Acts as `wallet` from now on (the bank's payer still pays fees).
-    pub fn set_wallet(&mut self, wallet: Keypair) {
-        self.wallet = wallet;
-    }
-
-    /// Sets the clock to `unix_timestamp`.
-    pub fn set_clock(&mut self, unix_timestamp: i64) {
-        let clock = Clock {
+    fn clock_at(unix_timestamp: i64) -> Clock {
+        Clock {
             slot: 1,
             unix_timestamp,
             epoch_start_timestamp: unix_timestamp,
             ..Clock::default()
-        };
-        self.ctx.set_sysvar(&clock);
-    }
-
-    /// Overwrites an account (simulated oracles, mints at fixed addresses).
-    pub fn write_account(&mut self, address: &Pubkey, owner: &Pubkey, data: &[u8]) {
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), owner);
-        account.set_data_from_slice(data);
-        self.ctx.set_account(address, &account);
-    }
-
-    /// Creates an SPL Token mint at `address` with `authority` as mint authority.
-    pub fn create_mint_at(&mut self, address: &Pubkey, decimals: u8, authority: &Pubkey) {
-        let mut data = vec![0u8; spl_token::state::Mint::LEN];
-        spl_token::state::Mint {
-            mint_authority: COption::Some(*authority),
-            supply: 0,
-            decimals,
-            is_initialized: true,
-            freeze_authority: COption::None,
         }
-        .pack_into_slice(&mut data);
-        self.write_account(address, &spl_token::ID, &data);
-    }
-
-    /// Mints `amount` of `mint` to `owner`'s associated token account (created if needed).
-    pub async fn mint_to(
-        &mut self,
-        mint: &Pubkey,
-        authority: &Keypair,
-        owner: &Pubkey,
-        amount: u64,
-    ) -> ChainResult<Pubkey> {
-        let payer = self.ctx.payer.pubkey();
-        let account = ata(owner, mint, &spl_token::ID);
-        let mut instructions = vec![create_ata_idempotent(&payer, owner, mint, &spl_token::ID)];
-        if amount > 0 {
-            instructions.push(
-                spl_token::instruction::mint_to(
-                    &spl_token::ID,
-                    mint,
-                    &account,
-                    &authority.pubkey(),
-                    &[],
-                    amount,
-                )
-                .expect("mint_to"),
-            );
-        }
-        self.send(&instructions, &[authority]).await?;
-        Ok(account)
-    }
-
-    /// Sends lamports from the bank's payer.
-    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
-        let payer = self.ctx.payer.pubkey();
-        self.send(
-            &[anchor_lang::solana_program::system_instruction::transfer(
-                &payer, to, lamports,
-            )],
-            &[],
-        )
-        .await
-        .expect("airdrop");
     }
 
     async fn transaction(
@@ -158,7 +86,7 @@ impl BankChain {
             .get_latest_blockhash()
             .await
             .map_err(bank_error)?;
-        crate::chain::sign(&all, &payer.pubkey(), &keypairs, blockhash)
+        sign(&all, &payer.pubkey(), &keypairs, blockhash)
     }
 }
 
@@ -170,9 +98,38 @@ fn bank_error(error: BanksClientError) -> ChainError {
     }
 }
 
+impl LocalChain for BankChain {
+    async fn set_account(&mut self, address: &Pubkey, account: Account) -> ChainResult<()> {
+        self.ctx
+            .set_account(address, &AccountSharedData::from(account));
+        Ok(())
+    }
+
+    async fn set_clock(&mut self, unix_timestamp: i64) -> ChainResult<()> {
+        self.ctx.set_sysvar(&BankChain::clock_at(unix_timestamp));
+        Ok(())
+    }
+
+    async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> ChainResult<()> {
+        let payer = self.ctx.payer.pubkey();
+        self.send(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &payer, to, lamports,
+            )],
+            &[],
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
 impl Chain for BankChain {
     fn wallet(&self) -> &Keypair {
         &self.wallet
+    }
+
+    fn set_wallet(&mut self, wallet: Keypair) {
+        self.wallet = wallet;
     }
 
     async fn accounts(&mut self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {

@@ -1,4 +1,5 @@
-//! Starting a bank with the Ballast program loaded.
+//! Starting a bank with the Ballast program loaded, and the native entrypoint other hosts (a
+//! local validator) register.
 
 use anchor_lang::solana_program::account_info::AccountInfo;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -10,7 +11,7 @@ use solana_program_test::{processor, ProgramTest};
 /// Anchor's `entry` ties every lifetime to one `'info`; the bank's builtin signature has
 /// independent ones. The accounts outlive the call, so extending them for its duration is
 /// sound.
-fn process_instruction(
+pub fn process_instruction(
     program_id: &Pubkey,
     accounts: &[AccountInfo],
     data: &[u8],

@@ -158,7 +158,7 @@ impl MarketView {
         obligation: &Obligation,
         writable: bool,
     ) -> Vec<anchor_lang::prelude::AccountMeta> {
-        ballast_tests::client::remaining_accounts(
+        crate::instructions::remaining_accounts(
             obligation,
             |reserve| {
                 self.reserves

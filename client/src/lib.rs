@@ -1,0 +1,19 @@
+//! Ballast for Rust clients: what a wallet, a bot or the `ballast` command needs, and nothing
+//! of the test bank.
+//!
+//! - Addresses and instructions ([`instructions`], re-exported at the root): every PDA, a builder
+//!   for every instruction with the program's own account order, and the canonical
+//!   `remaining_accounts` of an obligation.
+//! - [`view`]: a read-only market view that values obligations with the program's own
+//!   [`ballast::valuation`], so off-chain health is the on-chain check.
+//! - [`errors`]: a transaction failure as the program's named error and message.
+//! - [`chain`]: one way to reach a chain ([`chain::Chain`]), with [`rpc::RpcChain`] for JSON-RPC
+//!   clusters (a local surfpool validator included, with its cheatcodes).
+
+pub mod chain;
+pub mod errors;
+pub mod instructions;
+pub mod rpc;
+pub mod view;
+
+pub use instructions::*;
