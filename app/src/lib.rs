@@ -15,4 +15,5 @@ pub mod format;
 pub mod keeper;
 pub mod localnet;
 pub mod migrate;
+pub mod stdio;
 pub mod wallet;

@@ -67,23 +67,28 @@ impl<C: LocalChain> LocalMarket<C> {
         start_time: i64,
     ) -> anyhow::Result<LocalMarket<C>> {
         chain.set_clock(start_time).await?;
+        let mut local = LocalMarket::attach(chain, file, admin, mint_authority, start_time)?;
+        local.create_assets(file).await?;
+        local.migrate(file).await?;
+        Ok(local)
+    }
+
+    /// The file's market as seen from `chain`, writing nothing: the addresses of its mints,
+    /// reserves and feeds (to move a price on a running localnet, say). Prices read as 0 until
+    /// published or [`LocalMarket::refresh`]ed.
+    pub fn attach(
+        chain: C,
+        file: &MarketFile,
+        admin: Keypair,
+        mint_authority: Keypair,
+        now: i64,
+    ) -> anyhow::Result<LocalMarket<C>> {
         let market = file.market_address(&admin.pubkey())?;
-        let mut local = LocalMarket {
-            chain,
-            admin,
-            mint_authority,
-            market,
-            assets: vec![],
-            minted: BTreeMap::new(),
-            now: start_time,
-            migration: vec![],
-        };
-        let authority = local.mint_authority.pubkey();
+        let mut assets = vec![];
         for spec in &file.reserves {
             let mint = spec.mint()?;
             let config = spec.config()?;
-            create_mint_at(&mut local.chain, &mint, spec.decimals, &authority).await?;
-            local.assets.push(LocalAsset {
+            assets.push(LocalAsset {
                 symbol: spec.symbol.clone(),
                 mint,
                 decimals: spec.decimals,
@@ -94,15 +99,87 @@ impl<C: LocalChain> LocalMarket<C> {
                 price: 0.0,
                 publish_time: 0,
             });
-            let index = local.assets.len() - 1;
-            local
-                .publish(index, spec.localnet.map(|l| l.price_usd).unwrap_or(1.0))
+        }
+        Ok(LocalMarket {
+            chain,
+            admin,
+            mint_authority,
+            market,
+            assets,
+            minted: BTreeMap::new(),
+            now,
+            migration: vec![],
+        })
+    }
+
+    /// Writes the file's mints (authority: the mint authority) and a feed for each at its
+    /// `[reserve.localnet]` price.
+    pub async fn create_assets(&mut self, file: &MarketFile) -> anyhow::Result<()> {
+        let authority = self.mint_authority.pubkey();
+        for (index, spec) in file.reserves.iter().enumerate() {
+            let mint = self.assets[index].mint;
+            create_mint_at(&mut self.chain, &mint, spec.decimals, &authority).await?;
+            self.publish(index, spec.localnet.map(|l| l.price_usd).unwrap_or(1.0))
                 .await?;
         }
-        let steps = migrate::plan(&mut local.chain, file).await?;
-        migrate::apply(&mut local.chain, &steps).await?;
-        local.migration = steps;
-        Ok(local)
+        Ok(())
+    }
+
+    /// Applies the file with `ballast migrate`'s plan, as the admin.
+    pub async fn migrate(&mut self, file: &MarketFile) -> anyhow::Result<()> {
+        let steps = migrate::plan(&mut self.chain, file).await?;
+        migrate::apply(&mut self.chain, &steps).await?;
+        self.migration = steps;
+        Ok(())
+    }
+
+    /// Reads the chain's clock into `now` (a running validator's clock moves on its own).
+    pub async fn sync_clock(&mut self) -> anyhow::Result<i64> {
+        self.now = self.chain.now().await?;
+        Ok(self.now)
+    }
+
+    /// Republishes every feed at the chain's current time, with the price, confidence and EMA
+    /// it holds now (so a price someone moved stays moved); a missing or undecodable feed is
+    /// written anew at the last price this process published. Returns the prices.
+    pub async fn refresh(&mut self) -> anyhow::Result<Vec<f64>> {
+        let now = self.sync_clock().await?;
+        let oracles: Vec<Pubkey> = self.assets.iter().map(|a| a.oracle).collect();
+        let accounts = self.chain.accounts(&oracles).await?;
+        for (index, account) in accounts.into_iter().enumerate() {
+            let held = account.and_then(|a| pyth::decode_feed(&a.owner, &a.data));
+            match held {
+                Some(mut feed) => {
+                    feed.publish_time = now;
+                    let a = &mut self.assets[index];
+                    a.price = feed.price as f64 * 10f64.powi(feed.expo);
+                    a.publish_time = now;
+                    feed.feed_id = a.feed_id;
+                    let (oracle, owner, data) =
+                        (a.oracle, feed_owner(a.pull), feed_data(a.pull, &feed));
+                    write_account(&mut self.chain, &oracle, &owner, data).await?;
+                }
+                None => {
+                    let price = self.assets[index].price;
+                    self.publish(index, price).await?;
+                }
+            }
+        }
+        Ok(self.assets.iter().map(|a| a.price).collect())
+    }
+
+    /// The index of the asset called `symbol` (any case).
+    pub fn asset_named(&self, symbol: &str) -> anyhow::Result<usize> {
+        self.assets
+            .iter()
+            .position(|a| a.symbol.eq_ignore_ascii_case(symbol))
+            .with_context(|| {
+                let known: Vec<&str> = self.assets.iter().map(|a| a.symbol.as_str()).collect();
+                format!(
+                    "no asset {symbol} in the market (known: {})",
+                    known.join(", ")
+                )
+            })
     }
 
     /// A funded wallet with obligation 0.
@@ -131,18 +208,7 @@ impl<C: LocalChain> LocalMarket<C> {
         a.price = price;
         a.publish_time = now;
         let feed = Feed::at(price, now, a.feed_id);
-        let (owner, data) = if a.pull {
-            (
-                pyth::PYTH_RECEIVER_PROGRAM,
-                pyth::pull_price_update_data(&feed),
-            )
-        } else {
-            (
-                pyth::PYTH_LEGACY_PROGRAM,
-                pyth::legacy_price_account_data(&feed),
-            )
-        };
-        let oracle = a.oracle;
+        let (oracle, owner, data) = (a.oracle, feed_owner(a.pull), feed_data(a.pull, &feed));
         write_account(&mut self.chain, &oracle, &owner, data).await?;
         Ok(())
     }
@@ -186,6 +252,22 @@ impl<C: LocalChain> LocalMarket<C> {
             .iter()
             .position(|a| a.reserve == *reserve)
             .context("unknown reserve")
+    }
+}
+
+fn feed_owner(pull: bool) -> Pubkey {
+    if pull {
+        pyth::PYTH_RECEIVER_PROGRAM
+    } else {
+        pyth::PYTH_LEGACY_PROGRAM
+    }
+}
+
+fn feed_data(pull: bool, feed: &Feed) -> Vec<u8> {
+    if pull {
+        pyth::pull_price_update_data(feed)
+    } else {
+        pyth::legacy_price_account_data(feed)
     }
 }
 

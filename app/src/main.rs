@@ -40,6 +40,10 @@ struct Cli {
     /// The market address (or use --config to derive it from a market file).
     #[arg(long, global = true, env = "BALLAST_MARKET")]
     market: Option<Pubkey>,
+    /// Commitment to read at and to wait for after sending (`processed` on a local validator that
+    /// makes a slot per transaction).
+    #[arg(long, global = true, value_enum, default_value_t = Commitment::Confirmed)]
+    commitment: Commitment,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     output: Output,
@@ -48,6 +52,13 @@ struct Cli {
     log: String,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Commitment {
+    Processed,
+    Confirmed,
+    Finalized,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,35 +256,6 @@ fn main() {
     }
 }
 
-/// Sends whatever else writes to stdout (the program's `msg!` lines, which the native bank
-/// prints) to /dev/null, and returns a handle on the real stdout for the demo's own lines.
-#[cfg(unix)]
-fn quiet_stdout() -> Option<std::fs::File> {
-    use std::os::fd::FromRawFd;
-    let _ = std::io::stdout().flush();
-    // SAFETY: plain descriptor juggling on fds this process owns; `saved` is a fresh
-    // descriptor handed to exactly one `File`.
-    unsafe {
-        let saved = libc::dup(1);
-        if saved < 0 {
-            return None;
-        }
-        let devnull = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
-        if devnull < 0 {
-            libc::close(saved);
-            return None;
-        }
-        libc::dup2(devnull, 1);
-        libc::close(devnull);
-        Some(std::fs::File::from_raw_fd(saved))
-    }
-}
-
-#[cfg(not(unix))]
-fn quiet_stdout() -> Option<std::fs::File> {
-    None
-}
-
 /// Whether the command signs anything (read-only commands run without a keypair file).
 fn signs(command: &Command) -> bool {
     match command {
@@ -312,7 +294,12 @@ fn connect(cli: &Cli) -> anyhow::Result<RpcChain> {
         }
         Err(error) => return Err(error),
     };
-    let chain = RpcChain::new(&url, keypair);
+    let commitment = match cli.commitment {
+        Commitment::Processed => rpc::CommitmentConfig::processed(),
+        Commitment::Confirmed => rpc::CommitmentConfig::confirmed(),
+        Commitment::Finalized => rpc::CommitmentConfig::finalized(),
+    };
+    let chain = RpcChain::with_commitment(&url, keypair, commitment);
     tracing::debug!(url = chain.url(), wallet = %chain.wallet().pubkey(), "connected");
     Ok(chain)
 }
@@ -347,7 +334,7 @@ struct TxReport {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Demo { program_logs } = cli.command {
         let started = std::time::Instant::now();
-        let mut out = match (program_logs, quiet_stdout()) {
+        let mut out = match (program_logs, ballast_app::stdio::quiet_stdout()) {
             (false, Some(file)) => ballast_app::demo::Writer(Box::new(file) as Box<dyn Write>),
             _ => ballast_app::demo::Writer(Box::new(std::io::stdout()) as Box<dyn Write>),
         };
@@ -403,17 +390,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let market = market_of(&cli, None, &wallet.pubkey())?;
             let view = MarketView::load(&mut chain, &market).await?;
             let report = wallet::market_report(&view);
-            print(cli.output, &report, |r| {
-                serde_json::to_value(r)
-                    .ok()
-                    .and_then(|v| v.as_object().cloned())
-                    .map(|o| {
-                        o.iter()
-                            .map(|(k, v)| format!("{k:<30} {}\n", v.to_string().trim_matches('"')))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            });
+            print(cli.output, &report, wallet::market_text);
         }
         Command::Reserve { .. } => {
             let market = market_of(&cli, None, &wallet.pubkey())?;

@@ -446,6 +446,19 @@ pub fn market_report(view: &MarketView) -> MarketReport {
     }
 }
 
+/// `ballast market show` for a person: one `key value` line per field.
+pub fn market_text(report: &MarketReport) -> String {
+    serde_json::to_value(report)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| format!("{k:<30} {}\n", v.to_string().trim_matches('"')))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// One position of an obligation.
 #[derive(Debug, Clone, Serialize)]
 pub struct PositionRow {

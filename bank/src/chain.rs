@@ -51,10 +51,13 @@ impl BankChain {
         }
     }
 
+    /// A transaction paid by `payer` (the wallet, as on a cluster; the bank's own payer for
+    /// airdrops) and signed by it and `signers`.
     async fn transaction(
         &mut self,
         instructions: &[Instruction],
         signers: &[&Keypair],
+        payer: &Keypair,
     ) -> ChainResult<Transaction> {
         // A distinct compute-unit limit per transaction, so that two identical instructions
         // under the bank's single blockhash are never deduplicated.
@@ -72,8 +75,7 @@ impl BankChain {
                 })
                 .cloned(),
         );
-        let payer = self.ctx.payer.insecure_clone();
-        let mut keypairs: Vec<&Keypair> = vec![&payer];
+        let mut keypairs: Vec<&Keypair> = vec![payer];
         for signer in signers {
             if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
                 keypairs.push(signer);
@@ -111,15 +113,13 @@ impl LocalChain for BankChain {
     }
 
     async fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> ChainResult<()> {
-        let payer = self.ctx.payer.pubkey();
-        self.send(
-            &[anchor_lang::solana_program::system_instruction::transfer(
-                &payer, to, lamports,
-            )],
-            &[],
-        )
-        .await
-        .map(|_| ())
+        let payer = self.ctx.payer.insecure_clone();
+        let transfer = anchor_lang::solana_program::system_instruction::transfer(
+            &payer.pubkey(),
+            to,
+            lamports,
+        );
+        self.process(&[transfer], &[], &payer).await.map(|_| ())
     }
 }
 
@@ -180,7 +180,8 @@ impl Chain for BankChain {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ChainResult<()> {
-        let tx = self.transaction(instructions, signers).await?;
+        let wallet = self.wallet.insecure_clone();
+        let tx = self.transaction(instructions, signers, &wallet).await?;
         let result = self
             .ctx
             .banks_client
@@ -198,11 +199,25 @@ impl Chain for BankChain {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> ChainResult<Signature> {
-        let tx = self.transaction(instructions, signers).await?;
+        let wallet = self.wallet.insecure_clone();
+        self.process(instructions, signers, &wallet).await
+    }
+}
+
+impl BankChain {
+    async fn process(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        payer: &Keypair,
+    ) -> ChainResult<Signature> {
+        let tx = self.transaction(instructions, signers, payer).await?;
         let signature = tx.signatures[0];
+        // With a preflight, as an RPC node does: a transaction that cannot even be charged (a
+        // fee payer with no account, say) fails at once with its error instead of never landing.
         self.ctx
             .banks_client
-            .process_transaction(tx)
+            .process_transaction_with_preflight(tx)
             .await
             .map_err(bank_error)?;
         for ix in instructions

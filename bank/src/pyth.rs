@@ -97,3 +97,81 @@ pub fn pull_price_update_data(feed: &Feed) -> Vec<u8> {
         .expect("a PriceUpdateV2 serializes");
     data
 }
+
+/// The feed a simulated (or real) price account publishes: the inverse of
+/// [`legacy_price_account_data`] and [`pull_price_update_data`], chosen by the account's owner.
+/// `None` for anything else (wrong owner, too short, wrong magic or discriminator).
+pub fn decode_feed(owner: &Pubkey, data: &[u8]) -> Option<Feed> {
+    if *owner == PYTH_RECEIVER_PROGRAM {
+        let mut bytes = data;
+        let update =
+            <PriceUpdateV2 as anchor_lang::AccountDeserialize>::try_deserialize(&mut bytes).ok()?;
+        let message = update.price_message;
+        return Some(Feed {
+            price: message.price,
+            conf: message.conf,
+            expo: message.exponent,
+            ema_price: message.ema_price,
+            ema_conf: message.ema_conf,
+            publish_time: message.publish_time,
+            status: 1,
+            partial_signatures: match update.verification_level {
+                VerificationLevel::Full => None,
+                VerificationLevel::Partial { num_signatures } => Some(num_signatures),
+            },
+            feed_id: message.feed_id,
+        });
+    }
+    if *owner != PYTH_LEGACY_PROGRAM || data.len() < 240 {
+        return None;
+    }
+    let u32_at = |offset: usize| u32::from_le_bytes(data[offset..offset + 4].try_into().unwrap());
+    let i64_at = |offset: usize| i64::from_le_bytes(data[offset..offset + 8].try_into().unwrap());
+    if u32_at(0) != 0xa1b2c3d4 || u32_at(8) != 3 {
+        return None;
+    }
+    Some(Feed {
+        price: i64_at(208),
+        conf: i64_at(216) as u64,
+        expo: u32_at(20) as i32,
+        ema_price: i64_at(48),
+        ema_conf: i64_at(72) as u64,
+        publish_time: i64_at(96),
+        status: u32_at(224),
+        partial_signatures: None,
+        feed_id: [0; 32],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_feed_reads_back_as_written() {
+        let mut feed = Feed::at(61_234.5, 1_800_000_000, [3; 32]);
+        feed.conf = 77;
+        feed.ema_price -= 5;
+        let pull = decode_feed(&PYTH_RECEIVER_PROGRAM, &pull_price_update_data(&feed));
+        assert_eq!(pull, Some(feed));
+        feed.status = 2;
+        let legacy = decode_feed(&PYTH_LEGACY_PROGRAM, &legacy_price_account_data(&feed));
+        assert_eq!(
+            legacy,
+            Some(Feed {
+                feed_id: [0; 32],
+                ..feed
+            })
+        );
+        // Another owner, or bytes of the other layout, are no feed.
+        assert_eq!(
+            decode_feed(&Pubkey::default(), &legacy_price_account_data(&feed)),
+            None
+        );
+        assert_eq!(
+            decode_feed(&PYTH_LEGACY_PROGRAM, &pull_price_update_data(&feed)),
+            None
+        );
+        assert_eq!(decode_feed(&PYTH_RECEIVER_PROGRAM, &[0; 16]), None);
+    }
+}

@@ -1,9 +1,11 @@
-//! The app on the embedded bank: keeper, health equivalence, wallet commands, migrations and
-//! the demo. One test binary (linking the bank is the slow part of a build).
+//! The app on the embedded bank (keeper, health equivalence, wallet commands, migrations, the
+//! demo) and the `ballast` binary over JSON-RPC on a local validator (`rpc`). One test binary
+//! (linking the bank and the validator is the slow part of a build).
 
 mod demo;
 mod health_equivalence;
 mod keeper;
 mod migrate;
+mod rpc;
 mod support;
 mod wallet;
