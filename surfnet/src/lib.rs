@@ -14,11 +14,11 @@ use std::net::TcpListener;
 use std::sync::Once;
 use std::time::Duration;
 
-use crossbeam_channel::{unbounded, Receiver};
+use crossbeam_channel::{unbounded, Receiver, Sender};
 use surfpool_core::surfnet::svm::{SurfnetSvm, SurfnetSvmConfig};
 pub use surfpool_types::types::BlockProductionMode;
 use surfpool_types::types::{RpcConfig, SimnetConfig};
-use surfpool_types::{SimnetEvent, SurfpoolConfig};
+use surfpool_types::{SimnetCommand, SimnetEvent, SurfpoolConfig};
 
 /// How to start a network.
 #[derive(Debug, Clone)]
@@ -57,13 +57,25 @@ impl SurfnetOptions {
     }
 }
 
-/// A running network. It serves until the process exits (surfpool has no stop command that
-/// keeps the builtin registered: `surfnet_resetNetwork` rebuilds the SVM without it).
+/// A running network. It serves until dropped (never call `surfnet_resetNetwork` on it: that
+/// rebuilds the SVM without the builtin).
 pub struct Surfnet {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
     /// `ws://127.0.0.1:<port>`.
     pub ws_url: String,
+    commands: Sender<SimnetCommand>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Surfnet {
+    /// Stops the network: its RPC servers close and its SVM is freed.
+    fn drop(&mut self) {
+        let _ = self.commands.send(SimnetCommand::Terminate(None));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// A port nobody listens on at the moment, on the loopback interface.
@@ -154,10 +166,12 @@ pub fn start(options: &SurfnetOptions) -> anyhow::Result<Surfnet> {
         ..SurfpoolConfig::default()
     };
     let (commands_tx, commands_rx) = unbounded();
-    std::thread::Builder::new()
+    let commands = commands_tx.clone();
+    let thread = std::thread::Builder::new()
         .name("surfnet".into())
         .spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
                 .enable_all()
                 .build()
                 .expect("a runtime");
@@ -171,6 +185,7 @@ pub fn start(options: &SurfnetOptions) -> anyhow::Result<Surfnet> {
             if let Err(error) = result {
                 eprintln!("surfnet stopped: {error}");
             }
+            runtime.shutdown_timeout(Duration::from_secs(2));
         })?;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -191,6 +206,8 @@ pub fn start(options: &SurfnetOptions) -> anyhow::Result<Surfnet> {
     Ok(Surfnet {
         url: format!("http://127.0.0.1:{rpc_port}"),
         ws_url: format!("ws://127.0.0.1:{ws_port}"),
+        commands,
+        thread: Some(thread),
     })
 }
 

@@ -41,3 +41,21 @@ async fn ballast_runs_on_the_local_validator() {
     chain.set_clock(now + 3_600).await.unwrap();
     assert_eq!(chain.now().await.unwrap(), now + 3_600);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_network_stops_serving() {
+    let net = ballast_surfnet::start(&ballast_surfnet::SurfnetOptions::deterministic()).unwrap();
+    let url = net.url.clone();
+    let mut chain = RpcChain::with_commitment(&url, Keypair::new(), CommitmentConfig::processed());
+    assert!(chain.now().await.is_ok());
+    drop(net);
+    let mut chain = RpcChain::with_commitment(&url, Keypair::new(), CommitmentConfig::processed());
+    let error = chain
+        .now()
+        .await
+        .expect_err("nothing serves after the drop");
+    assert!(
+        matches!(error, ballast_client::chain::ChainError::Transport(_)),
+        "{error}"
+    );
+}

@@ -34,6 +34,23 @@ pub fn use_validator(url: &str) {
     VALIDATOR.with(|validator| *validator.borrow_mut() = Some(url.to_string()));
 }
 
+/// A validator started for one harness, stopped when the harness is dropped.
+pub struct OwnValidator {
+    pub url: String,
+    /// Whatever keeps it running (dropping it stops the validator).
+    pub handle: Box<dyn std::any::Any + Send>,
+}
+
+static FRESH_VALIDATORS: std::sync::OnceLock<fn() -> OwnValidator> = std::sync::OnceLock::new();
+
+/// From now on every harness in this process (unless `use_validator` or
+/// `BALLAST_VALIDATOR_URL` names one) runs on a validator of its own, started by `start`:
+/// harnesses in parallel never share a clock. The validator test binary sets this before
+/// `main`, so that the scenarios it includes from the other suites run unchanged.
+pub fn use_fresh_validators(start: fn() -> OwnValidator) {
+    let _ = FRESH_VALIDATORS.set(start);
+}
+
 /// The validator harnesses on this thread run on: `use_validator`'s, or the environment's
 /// `BALLAST_VALIDATOR_URL` (to run a whole suite against one, with `--test-threads=1`).
 pub fn validator_url() -> Option<String> {
@@ -51,6 +68,8 @@ enum Pending {
 pub struct Validator {
     chain: RpcChain,
     pending: Vec<Pending>,
+    /// The harness's own validator, if it started one (dropped last).
+    _own: Option<OwnValidator>,
 }
 
 /// The chain under a harness.
@@ -79,7 +98,11 @@ impl Backend {
     /// `SurfnetOptions::deterministic`; its clock only moves forward, so the harness starts at the
     /// validator's next whole second). Returns the backend, the fee payer and the starting time.
     pub async fn start(bank_start: i64) -> (Backend, Keypair, i64) {
-        match validator_url() {
+        let own = match validator_url() {
+            None => FRESH_VALIDATORS.get().map(|start| start()),
+            Some(_) => None,
+        };
+        match validator_url().or_else(|| own.as_ref().map(|v| v.url.clone())) {
             None => {
                 let mut ctx = ballast_bank::program_test().start_with_context().await;
                 let payer = ctx.payer.insecure_clone();
@@ -93,8 +116,19 @@ impl Backend {
                     payer.insecure_clone(),
                     CommitmentConfig::processed(),
                 );
+                // Written, not airdropped: the validator's faucet holds less than a harness
+                // hands out.
                 chain
-                    .airdrop(&payer.pubkey(), PAYER_LAMPORTS)
+                    .set_account(
+                        &payer.pubkey(),
+                        Account {
+                            lamports: PAYER_LAMPORTS,
+                            data: vec![],
+                            owner: anchor_lang::solana_program::system_program::ID,
+                            executable: false,
+                            rent_epoch: 0,
+                        },
+                    )
                     .await
                     .expect("the validator funds the payer");
                 let now = chain.now().await.expect("the validator's clock") + 1;
@@ -102,6 +136,7 @@ impl Backend {
                 let validator = Validator {
                     chain,
                     pending: vec![],
+                    _own: own,
                 };
                 (Backend::Validator(Box::new(validator)), payer, now)
             }
@@ -230,23 +265,14 @@ impl Backend {
         }
     }
 
-    /// Gives `to` lamports: a transfer from the payer on the bank, the faucet on a validator.
+    /// Gives `to` lamports: a transfer from the payer, on either backend.
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64, payer: &Keypair) {
-        match self {
-            Backend::Bank(_) => {
-                let transfer = anchor_lang::solana_program::system_instruction::transfer(
-                    &payer.pubkey(),
-                    to,
-                    lamports,
-                );
-                self.send(&[transfer], payer, &[]).await.expect("airdrop");
-            }
-            Backend::Validator(validator) => validator
-                .chain
-                .airdrop(to, lamports)
-                .await
-                .expect("airdrop"),
-        }
+        let transfer = anchor_lang::solana_program::system_instruction::transfer(
+            &payer.pubkey(),
+            to,
+            lamports,
+        );
+        self.send(&[transfer], payer, &[]).await.expect("airdrop");
     }
 }
 

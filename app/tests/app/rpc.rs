@@ -38,6 +38,8 @@ struct Twin {
     lender: Keypair,
     borrower: Keypair,
     keeper: Keypair,
+    /// The validator (stopped when the twin is dropped, after everything else).
+    _net: ballast_surfnet::Surfnet,
 }
 
 /// One `ballast` run: its exit status, stdout and stderr.
@@ -126,13 +128,14 @@ impl Twin {
         let dir = std::env::temp_dir().join(format!("ballast-rpc-{}-{seed}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let twin = Twin {
-            url: net.url,
+            url: net.url.clone(),
             dir,
             validator,
             bank,
             lender: key(2),
             borrower: key(3),
             keeper: key(4),
+            _net: net,
         };
         for (name, keypair) in [
             ("admin", &twin.validator.admin),

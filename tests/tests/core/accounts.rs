@@ -7,7 +7,7 @@ use ballast_bank::pyth::{self, Feed};
 use ballast_client as client;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 /// A borrower with BTC and SOL deposits owing 1 000 USDC; the lender keeps 99 000 USDC free.
 async fn setup() -> (Harness, User) {

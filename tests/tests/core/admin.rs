@@ -13,7 +13,7 @@ use ballast_client as client;
 use ballast_tests::fixture::*;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::common::*;
+use super::common::*;
 
 fn market_args(index: u16, liquidation: LiquidationConfig) -> InitMarketArgs {
     InitMarketArgs {

@@ -10,7 +10,7 @@ use ballast_bank::pyth::Feed;
 use ballast_client as client;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 /// Most USDC one BTC of collateral can borrow at the fixture's prices: the strict collateral
 /// price is 60 000 − 60 (one confidence interval), 75 % of it is the limit ($44 955), and each

@@ -7,7 +7,7 @@ use ballast::errors::BallastError;
 use ballast_client as client;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 fn collateral_enabled(obligation: &ballast::state::Obligation, reserve: &Pubkey) -> bool {
     obligation.deposit(reserve).unwrap().collateral_enabled

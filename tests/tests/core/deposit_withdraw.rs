@@ -8,7 +8,7 @@ use ballast::state::{PAUSE_DEPOSIT, PAUSE_WITHDRAW};
 use ballast_client as client;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 // ----- deposit ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ use ballast_client as client;
 use ballast_tests::fixture::*;
 use solana_sdk::signature::Signer;
 
-use crate::common::*;
+use super::common::*;
 
 /// A year of 50 000 USDC borrowed out of 100 000, then the borrower repays everything.
 async fn a_year_of_interest(h: &mut Harness) -> (User, User) {

@@ -7,7 +7,7 @@ use ballast::math::WAD;
 use ballast_tests::fixture::*;
 use solana_sdk::account::Account;
 
-use crate::common::*;
+use super::common::*;
 
 const SECONDS_PER_YEAR: f64 = 31_536_000.0;
 

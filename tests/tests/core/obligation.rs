@@ -7,7 +7,7 @@ use ballast_client as client;
 use ballast_tests::fixture::*;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn an_obligation_opens_empty_for_its_owner_and_one_wallet_may_hold_several() {

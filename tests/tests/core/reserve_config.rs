@@ -13,7 +13,7 @@ use ballast_client::{self as client, ReserveKeys};
 use ballast_tests::fixture::*;
 use solana_sdk::signature::{Keypair, Signer};
 
-use crate::common::*;
+use super::common::*;
 
 /// A valid legacy-oracle config for a new listing.
 fn listing_config() -> ReserveConfig {

@@ -6,7 +6,7 @@ use ballast::math::health::HEALTH_INFINITE;
 use ballast::math::WAD;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn several_borrows_are_realized_in_one_instruction() {

@@ -8,7 +8,7 @@ use ballast::state::PAUSE_LIQUIDATE;
 use ballast_client::{self as client, LiquidationAccounts};
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 /// 1 BTC against 40 000 USDC: at $50 000 a BTC the health factor is exactly 1.
 async fn one_btc_against_forty_thousand_usdc() -> Loan {

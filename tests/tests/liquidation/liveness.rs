@@ -11,7 +11,7 @@ use ballast::state::{RateModel, PAUSE_LIQUIDATE};
 use ballast_client as client;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 /// Issue 9, item 1. The review's first road into a stuck state: deposit 1 SOL and 10 000 USDC,
 /// borrow 45 SOL; after SOL doubles, a liquidation takes all the USDC and leaves SOL collateral

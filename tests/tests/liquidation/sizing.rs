@@ -8,7 +8,7 @@ use ballast::math::health::HEALTH_INFINITE;
 use ballast::math::WAD;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn the_close_factor_holds_at_exactly_095_and_above_and_lifts_just_below() {

@@ -8,7 +8,7 @@ use ballast_tests::fixture::*;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::transaction::Transaction;
 
-use crate::common::*;
+use super::common::*;
 
 /// Largest serialized transaction the network accepts (`PACKET_DATA_SIZE`).
 const MAX_TRANSACTION_BYTES: usize = 1_232;

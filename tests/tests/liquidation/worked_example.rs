@@ -5,7 +5,7 @@ use ballast::math::health::HEALTH_INFINITE;
 use ballast::math::WAD;
 use ballast_tests::fixture::*;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn the_worked_example_in_the_docs_reproduces_to_the_unit() {

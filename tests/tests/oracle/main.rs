@@ -8,5 +8,6 @@
 #![allow(deprecated)]
 
 mod matrix;
+mod matrix_checks;
 mod scenarios;
 mod support;

@@ -7,7 +7,7 @@ use ballast::math::WAD;
 use ballast_bank::pyth::{self, Feed};
 use ballast_tests::fixture::*;
 
-use crate::support::*;
+use super::support::*;
 
 /// 0.2 BTC ($12 000 at the listing price).
 const BTC_COLLATERAL: u64 = 20_000_000;
