@@ -79,8 +79,7 @@ impl Drop for Surfnet {
         // refuses connections, so that "dropped" means "no longer serving".
         let address = self.url.trim_start_matches("http://").to_string();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::time::Instant::now() < deadline
-            && std::net::TcpStream::connect(&address).is_ok()
+        while std::time::Instant::now() < deadline && std::net::TcpStream::connect(&address).is_ok()
         {
             std::thread::sleep(Duration::from_millis(20));
         }
