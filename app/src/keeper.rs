@@ -23,14 +23,14 @@ use ballast::math::BPS;
 use ballast::oracle::PricePolicyKind;
 use ballast::state::Obligation;
 use ballast::valuation::Valuation;
-use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
+use ballast_client::{self as client, plans, ReserveKeys};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
 
-use ballast_client::chain::{ata, create_ata_idempotent, token_amount, Chain, ChainError};
+use ballast_client::chain::{ata, token_amount, Chain, ChainError};
 use ballast_client::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
 
 /// How the keeper behaves.
@@ -504,7 +504,7 @@ impl Keeper {
                 return Ok(());
             }
             let instructions = self
-                .liquidation_instructions(chain, view, key, &plan, remaining)
+                .liquidation_instructions(chain, view, key, &obligation, &plan)
                 .await?;
             match chain.simulate(&instructions, &[&keeper]).await {
                 Err(error) if error.is(BallastError::ObligationHealthy) => {
@@ -578,8 +578,8 @@ impl Keeper {
         chain: &mut C,
         view: &MarketView,
         obligation: Pubkey,
+        state: &Obligation,
         plan: &LiquidationPlan,
-        remaining: Vec<anchor_lang::prelude::AccountMeta>,
     ) -> anyhow::Result<Vec<Instruction>> {
         let keeper = chain.wallet().pubkey();
         let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
@@ -587,41 +587,19 @@ impl Keeper {
                 .reserves
                 .get(reserve)
                 .with_context(|| format!("unknown reserve {reserve}"))?;
-            Ok(ReserveKeys {
-                reserve: *reserve,
-                mint: entry.reserve.mint,
-                liquidity_vault: entry.reserve.liquidity_vault,
-                fund_vault: entry.reserve.fund_vault,
-                token_program: entry.reserve.token_program,
-                oracle: oracle_of(&entry.reserve),
-            })
+            Ok(ReserveKeys::of(reserve, &entry.reserve))
         };
         let repay = keys(&plan.repay_reserve)?;
         let collateral = keys(&plan.collateral_reserve)?;
-        let mut instructions = self.compute_budget();
-        instructions.push(create_ata_idempotent(
-            &keeper,
-            &keeper,
-            &collateral.mint,
-            &collateral.token_program,
-        ));
         let liquidator_obligation = client::obligation_address(&view.key, &keeper, 0);
-        if plan.receive_shares && chain.account(&liquidator_obligation).await?.is_none() {
-            instructions.push(client::init_obligation(&keeper, &view.key, 0));
-        }
-        instructions.push(client::liquidate(
-            &LiquidationAccounts {
-                liquidator: keeper,
-                market: view.key,
-                obligation,
-                repay_source: ata(&keeper, &repay.mint, &repay.token_program),
-                collateral_destination: Some(ata(
-                    &keeper,
-                    &collateral.mint,
-                    &collateral.token_program,
-                )),
-                liquidator_obligation: plan.receive_shares.then_some(liquidator_obligation),
-            },
+        let open_liquidator_obligation =
+            plan.receive_shares && chain.account(&liquidator_obligation).await?.is_none();
+        let mut instructions = self.compute_budget();
+        instructions.extend(plans::liquidation(
+            &keeper,
+            &view.key,
+            &obligation,
+            state,
             &repay,
             &collateral,
             LiquidateArgs {
@@ -629,7 +607,13 @@ impl Keeper {
                 min_collateral_out: plan.min_collateral_out,
                 receive_shares: plan.receive_shares,
             },
-            remaining,
+            open_liquidator_obligation,
+            |reserve| {
+                view.reserves
+                    .get(reserve)
+                    .map(|e| oracle_of(&e.reserve))
+                    .unwrap_or_default()
+            },
         ));
         Ok(instructions)
     }

@@ -8,13 +8,13 @@ use ballast::math::interest::{borrow_rate_wad_ceil, utilization_wad_floor};
 use ballast::math::{BPS, VIRTUAL_SHARES, WAD};
 use ballast::oracle::PricePolicyKind;
 use ballast::state::{Obligation, Reserve, RESERVE_FROZEN};
-use ballast_client::{self as client, ReserveKeys};
+use ballast_client::{self as client, plans, ReserveKeys};
 use serde::Serialize;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 
 use crate::format::{amount, amount_short, table, usd, wad_percent, wad_ratio};
-use ballast_client::chain::{ata, create_ata_idempotent, Chain};
+use ballast_client::chain::Chain;
 use ballast_client::view::{decode, liquidation_prices, oracle_of, price_f64, MarketView};
 
 /// `withdraw` / `repay` amount meaning "all of it" (the program's own convention).
@@ -22,14 +22,7 @@ pub const ALL: u64 = u64::MAX;
 
 /// The addresses of a reserve, from its stored state.
 pub fn reserve_keys(key: &Pubkey, reserve: &Reserve) -> ReserveKeys {
-    ReserveKeys {
-        reserve: *key,
-        mint: reserve.mint,
-        liquidity_vault: reserve.liquidity_vault,
-        fund_vault: reserve.fund_vault,
-        token_program: reserve.token_program,
-        oracle: oracle_of(reserve),
-    }
+    ReserveKeys::of(key, reserve)
 }
 
 /// A symbol for `mint`: from the shipped market files, else a short address.
@@ -81,7 +74,38 @@ pub async fn create_obligation<C: Chain>(
     Ok(client::obligation_address(market, &owner.pubkey(), index))
 }
 
-/// Deposits `amount` base units from `owner`'s associated token account.
+/// The price account `view` passes for each of its reserves.
+fn oracles(view: &MarketView) -> impl Fn(&Pubkey) -> Pubkey + '_ {
+    |key| {
+        view.reserves
+            .get(key)
+            .map(|e| oracle_of(&e.reserve))
+            .unwrap_or_default()
+    }
+}
+
+/// Reads `obligation`, plans with `plan` on `reserve` and sends it signed by `signer`.
+async fn send_plan<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    signer: &Keypair,
+    obligation: &Pubkey,
+    reserve: &Pubkey,
+    plan: impl FnOnce(plans::Position) -> Vec<Instruction>,
+) -> anyhow::Result<Signature> {
+    let keys = keys_of(view, reserve)?;
+    let state = read_obligation(chain, obligation).await?;
+    let instructions = plan(plans::Position {
+        market: &view.key,
+        reserve: &keys,
+        obligation,
+        state: &state,
+    });
+    Ok(chain.send(&instructions, &[signer]).await?)
+}
+
+/// Deposits `amount` base units from `owner`'s associated token account (and enables it as
+/// collateral when a borrower opens a new slot: `plans::deposit`).
 pub async fn deposit<C: Chain>(
     chain: &mut C,
     view: &MarketView,
@@ -90,55 +114,10 @@ pub async fn deposit<C: Chain>(
     reserve: &Pubkey,
     amount: u64,
 ) -> anyhow::Result<Signature> {
-    let keys = keys_of(view, reserve)?;
-    let state = read_obligation(chain, obligation).await?;
-    let source = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
-    let mut instructions = vec![client::deposit(
-        &owner.pubkey(),
-        &view.key,
-        &keys,
-        obligation,
-        &source,
-        amount,
-    )];
-    // While in debt the program opens a new deposit slot disabled (a deposit reads no price); a
-    // deposit made by a borrower is meant as collateral, so it is enabled in the same
-    // transaction, at a strict price for that reserve.
-    if state.has_debt() && state.deposit(reserve).is_none() {
-        instructions.push(set_collateral_instruction(
-            view, &state, owner, obligation, reserve, true,
-        ));
-    }
-    Ok(chain.send(&instructions, &[owner]).await?)
-}
-
-fn set_collateral_instruction(
-    view: &MarketView,
-    state: &Obligation,
-    owner: &Keypair,
-    obligation: &Pubkey,
-    reserve: &Pubkey,
-    enabled: bool,
-) -> Instruction {
-    let oracle_of = |key: &Pubkey| {
-        view.reserves
-            .get(key)
-            .map(|e| oracle_of(&e.reserve))
-            .unwrap_or_default()
-    };
-    let mut listed = state.clone();
-    if enabled && listed.deposit(reserve).is_none() {
-        // The slot the deposit in the same transaction opens.
-        let _ = listed.add_shares(*reserve, 1);
-    }
-    client::set_collateral(
-        &owner.pubkey(),
-        &view.key,
-        obligation,
-        reserve,
-        enabled,
-        client::set_collateral_remaining(&listed, reserve, enabled, oracle_of),
-    )
+    send_plan(chain, view, owner, obligation, reserve, |p| {
+        plans::deposit(&owner.pubkey(), p, amount, oracles(view))
+    })
+    .await
 }
 
 /// Uses (`enabled`) or stops using `owner`'s deposit in `reserve` as collateral.
@@ -150,9 +129,15 @@ pub async fn set_collateral<C: Chain>(
     reserve: &Pubkey,
     enabled: bool,
 ) -> anyhow::Result<Signature> {
-    let state = read_obligation(chain, obligation).await?;
-    let ix = set_collateral_instruction(view, &state, owner, obligation, reserve, enabled);
-    Ok(chain.send(&[ix], &[owner]).await?)
+    send_plan(chain, view, owner, obligation, reserve, |p| {
+        vec![plans::set_collateral(
+            &owner.pubkey(),
+            p,
+            enabled,
+            oracles(view),
+        )]
+    })
+    .await
 }
 
 /// Withdraws `amount` base units (`ALL`: the whole deposit) to `owner`'s token account.
@@ -164,32 +149,10 @@ pub async fn withdraw<C: Chain>(
     reserve: &Pubkey,
     amount: u64,
 ) -> anyhow::Result<Signature> {
-    let keys = keys_of(view, reserve)?;
-    let state = read_obligation(chain, obligation).await?;
-    let remaining = if state.has_debt() {
-        view.remaining_accounts(&state, false)
-    } else {
-        vec![]
-    };
-    let destination = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
-    let instructions = [
-        create_ata_idempotent(
-            &owner.pubkey(),
-            &owner.pubkey(),
-            &keys.mint,
-            &keys.token_program,
-        ),
-        client::withdraw(
-            &owner.pubkey(),
-            &view.key,
-            &keys,
-            obligation,
-            &destination,
-            amount,
-            remaining,
-        ),
-    ];
-    Ok(chain.send(&instructions, &[owner]).await?)
+    send_plan(chain, view, owner, obligation, reserve, |p| {
+        plans::withdraw(&owner.pubkey(), p, amount, oracles(view))
+    })
+    .await
 }
 
 /// Borrows `amount` base units to `owner`'s token account.
@@ -201,28 +164,10 @@ pub async fn borrow<C: Chain>(
     reserve: &Pubkey,
     amount: u64,
 ) -> anyhow::Result<Signature> {
-    let keys = keys_of(view, reserve)?;
-    let state = read_obligation(chain, obligation).await?;
-    let after = client::after_borrow(&state, reserve);
-    let destination = ata(&owner.pubkey(), &keys.mint, &keys.token_program);
-    let instructions = [
-        create_ata_idempotent(
-            &owner.pubkey(),
-            &owner.pubkey(),
-            &keys.mint,
-            &keys.token_program,
-        ),
-        client::borrow(
-            &owner.pubkey(),
-            &view.key,
-            &keys,
-            obligation,
-            &destination,
-            amount,
-            view.remaining_accounts(&after, false),
-        ),
-    ];
-    Ok(chain.send(&instructions, &[owner]).await?)
+    send_plan(chain, view, owner, obligation, reserve, |p| {
+        plans::borrow(&owner.pubkey(), p, amount, oracles(view))
+    })
+    .await
 }
 
 /// `payer` repays `amount` base units (`ALL`: exactly the debt) of `obligation`'s borrow.
@@ -235,16 +180,8 @@ pub async fn repay<C: Chain>(
     amount: u64,
 ) -> anyhow::Result<Signature> {
     let keys = keys_of(view, reserve)?;
-    let source = ata(&payer.pubkey(), &keys.mint, &keys.token_program);
-    let ix = client::repay(
-        &payer.pubkey(),
-        &view.key,
-        &keys,
-        obligation,
-        &source,
-        amount,
-    );
-    Ok(chain.send(&[ix], &[payer]).await?)
+    let instructions = plans::repay(&payer.pubkey(), &view.key, &keys, obligation, amount);
+    Ok(chain.send(&instructions, &[payer]).await?)
 }
 
 fn keys_of(view: &MarketView, reserve: &Pubkey) -> anyhow::Result<ReserveKeys> {

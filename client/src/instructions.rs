@@ -47,6 +47,18 @@ pub struct ReserveKeys {
 }
 
 impl ReserveKeys {
+    /// The keys of the reserve at `key`, from its stored state.
+    pub fn of(key: &Pubkey, reserve: &ballast::state::Reserve) -> ReserveKeys {
+        ReserveKeys {
+            reserve: *key,
+            mint: reserve.mint,
+            liquidity_vault: reserve.liquidity_vault,
+            fund_vault: reserve.fund_vault,
+            token_program: reserve.token_program,
+            oracle: crate::view::oracle_of(reserve),
+        }
+    }
+
     /// Derives every PDA of the reserve for `mint` in `market`.
     pub fn derive(
         market: &Pubkey,

@@ -4,6 +4,8 @@
 //! - Addresses and instructions ([`instructions`], re-exported at the root): every PDA, a builder
 //!   for every instruction with the program's own account order, and the canonical
 //!   `remaining_accounts` of an obligation.
+//! - [`plans`]: whole operations (deposit, withdraw, borrow, repay, collateral changes, a
+//!   liquidation) as the instruction lists the `ballast` command and the keeper send.
 //! - [`view`]: a read-only market view that values obligations with the program's own
 //!   [`ballast::valuation`], so off-chain health is the on-chain check.
 //! - [`errors`]: a transaction failure as the program's named error and message.
@@ -13,6 +15,7 @@
 pub mod chain;
 pub mod errors;
 pub mod instructions;
+pub mod plans;
 pub mod rpc;
 pub mod view;
 

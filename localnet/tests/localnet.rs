@@ -405,3 +405,190 @@ fn the_localnet_sets_up_with_no_network_but_loopback() {
     assert!(stdout.contains("Ballast localnet is running"), "{stdout}");
     assert!(Path::new(&dir.join("borrower.json")).exists());
 }
+
+// ----- the TypeScript client (clients/js) -------------------------------------------------
+
+/// `clients/js`, installed from its lockfile (`npm ci`, when `node_modules` is missing or older
+/// than the lockfile) and built (`tsc`), once per test process.
+fn typescript_client() -> PathBuf {
+    static READY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../clients/js");
+            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+            let installed = modified(&dir.join("node_modules/.package-lock.json"));
+            if installed.is_none() || installed < modified(&dir.join("package-lock.json")) {
+                run_in(&dir, "npm", &["ci", "--no-audit", "--no-fund"]);
+            }
+            run_in(&dir, "npm", &["run", "--silent", "build"]);
+            dir
+        })
+        .clone()
+}
+
+/// Runs `program args` in `dir`, failing the test with its output if it fails.
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> String {
+    run_with(dir, program, args, &[])
+}
+
+fn run_with(dir: &Path, program: &str, args: &[&str], env: &[(&str, String)]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("`{program}` runs (node and npm are needed): {e}"));
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "`{program} {}` in {} failed:\n{text}",
+        args.join(" "),
+        dir.display()
+    );
+    text
+}
+
+/// The number of passing tests `node --test` reports, and that none failed.
+fn node_test_counts(output: &str) -> (u64, u64) {
+    let count = |label: &str| {
+        output
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(label)
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no `{label}` in node's report:\n{output}"))
+    };
+    (count("ℹ pass"), count("ℹ fail"))
+}
+
+#[test]
+fn the_typescript_client_encodes_and_decodes_like_the_rust_one() {
+    let dir = typescript_client();
+    let output = run_in(
+        &dir,
+        "node",
+        &["--test", "--test-reporter=spec", "dist/test/"],
+    );
+    let (pass, fail) = node_test_counts(&output);
+    println!("clients/js: {pass} tests passed");
+    assert_eq!(fail, 0, "{output}");
+    assert!(pass >= 40, "every fixture is a test of its own:\n{output}");
+}
+
+#[test]
+fn the_committed_typescript_client_is_generated_from_the_committed_idl() {
+    let dir = typescript_client();
+    run_in(&dir, "npm", &["run", "--silent", "generate:check"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typescript_wallet_deposits_borrows_and_repays_over_json_rpc() {
+    let dir = typescript_client();
+    let net = Localnet::start("typescript", &[]);
+    let mut chain = net.chain("borrower");
+    let view = MarketView::load(&mut chain, &net.market).await.unwrap();
+    let mint = |asset: &str| {
+        wallet::find_reserve(&view, asset)
+            .unwrap()
+            .1
+            .mint
+            .to_string()
+    };
+    let env = [
+        ("BALLAST_RPC_URL", net.url.clone()),
+        ("BALLAST_MARKET", net.market.to_string()),
+        ("BALLAST_WALLETS", net.dir.to_string_lossy().to_string()),
+        ("BALLAST_USDC_MINT", mint("USDC")),
+        ("BALLAST_BTC_MINT", mint("BTC")),
+    ];
+    let output = run_with(
+        &dir,
+        "node",
+        &["--test", "--test-reporter=spec", "dist/test-localnet/"],
+        &env,
+    );
+    let (pass, fail) = node_test_counts(&output);
+    assert_eq!(fail, 0, "{output}");
+    assert!(pass >= 1, "{output}");
+    net.interrupt();
+}
+
+/// The README's "Use from TypeScript" example, run as a user would paste it (only the RPC port
+/// differs: every test network has its own), against a fresh localnet: the lender's 100 USDC
+/// leave its token account.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_typescript_example_deposits_on_the_localnet() {
+    let dir = typescript_client();
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = readme
+        .split("## Use from TypeScript")
+        .nth(1)
+        .expect("the README has a TypeScript section");
+    let example = section
+        .split("```ts\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a ts block");
+
+    let net = Localnet::start("readme-ts", &[]);
+    // Type-checked (strict) and compiled as a user's ES module inside the package, so that
+    // `@ballast/client` resolves to the package itself.
+    let folder = dir.join(format!("dist/readme-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let source = folder.join("example.mts");
+    std::fs::write(&source, example.replace("http://127.0.0.1:8899", &net.url)).unwrap();
+    let folder_arg = folder.to_string_lossy().to_string();
+    run_in(
+        &dir,
+        "npx",
+        &[
+            "tsc",
+            "--module",
+            "nodenext",
+            "--moduleResolution",
+            "nodenext",
+            "--target",
+            "es2022",
+            "--strict",
+            "--skipLibCheck",
+            "--types",
+            "node",
+            "--rootDir",
+            &folder_arg,
+            "--outDir",
+            &folder_arg,
+            &source.to_string_lossy(),
+        ],
+    );
+    let script = folder.join("example.mjs");
+    let cwd = temp_dir("readme-ts-cwd");
+    std::os::unix::fs::symlink(&net.dir, cwd.join(".localnet")).unwrap();
+
+    let mut lender = net.chain("lender");
+    let view = MarketView::load(&mut lender, &net.market).await.unwrap();
+    let usdc = wallet::find_reserve(&view, "USDC").unwrap().1;
+    let lender_key = solana_sdk::signer::Signer::pubkey(lender.wallet());
+    let account = ballast_client::chain::ata(&lender_key, &usdc.mint, &usdc.token_program);
+    let before =
+        ballast_client::chain::token_amount(lender.account(&account).await.unwrap().as_ref());
+    let output = run_with(
+        &cwd,
+        "node",
+        &[&script.to_string_lossy()],
+        &[("BALLAST_MARKET", net.market.to_string())],
+    );
+    let _ = std::fs::remove_dir_all(&folder);
+    assert!(
+        !output.trim().is_empty(),
+        "the example prints its signature"
+    );
+    let after =
+        ballast_client::chain::token_amount(lender.account(&account).await.unwrap().as_ref());
+    assert_eq!(after, before - 100_000_000, "{output}");
+    net.interrupt();
+}

@@ -468,6 +468,31 @@ impl Harness {
         user
     }
 
+    /// A lender: a new wallet that deposits `amount` of asset `index`, all it holds.
+    pub async fn lender(&mut self, index: usize, amount: u64) -> User {
+        let user = self.funded_user(index, amount).await;
+        self.deposit(&user, index, amount)
+            .await
+            .expect("the lender deposits");
+        user
+    }
+
+    /// A borrower: a new wallet that deposits `collateral` of asset `collateral_index` (all it
+    /// holds) and borrows `debt` of asset `debt_index` against it.
+    pub async fn borrower(
+        &mut self,
+        collateral_index: usize,
+        collateral: u64,
+        debt_index: usize,
+        debt: u64,
+    ) -> User {
+        let user = self.lender(collateral_index, collateral).await;
+        self.borrow(&user, debt_index, debt)
+            .await
+            .expect("the borrower borrows");
+        user
+    }
+
     /// Lists asset `index`'s mint in a second market (another creator, same oracle) and
     /// returns that reserve's keys.
     pub async fn list_in_another_market(&mut self, index: usize) -> ReserveKeys {

@@ -12,7 +12,7 @@ use super::common::*;
 /// A borrower with BTC and SOL deposits owing 1 000 USDC; the lender keeps 99 000 USDC free.
 async fn setup() -> (Harness, User) {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, 10 * USDC_10K).await;
+    let _lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.mint_to(SOL, &borrower.tokens[SOL], 10 * ONE_SOL).await;
     h.deposit(&borrower, SOL, 10 * ONE_SOL).await.unwrap();
@@ -256,8 +256,7 @@ async fn a_new_borrow_must_list_the_reserve_it_adds() {
         .unwrap();
 
     // A reserve the obligation does not hold at all must be appended after the borrows.
-    let fresh = h.funded_user(BTC, ONE_BTC).await;
-    h.deposit(&fresh, BTC, ONE_BTC).await.unwrap();
+    let fresh = h.lender(BTC, ONE_BTC).await;
     let before_borrow = remaining_now(&mut h, &fresh).await;
     let before = h.snapshot_users(&[&fresh]).await;
     let result = h.borrow_with(&fresh, USDC, 1_000_000, before_borrow).await;

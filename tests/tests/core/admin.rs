@@ -391,7 +391,7 @@ async fn a_stranger_cannot_pause_the_market_and_unknown_flags_are_refused() {
 #[tokio::test]
 async fn a_market_pause_stops_its_action_on_every_reserve_but_never_repay() {
     let mut h = Harness::new().await;
-    let lender = lender(&mut h, USDC, USDC_10K).await;
+    let lender = h.lender(USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 1_000_000_000).await.unwrap();
     h.mint_to(BTC, &borrower.tokens[BTC], ONE_BTC).await;
@@ -598,7 +598,7 @@ async fn a_replaced_risk_authority_loses_its_pause_power() {
 #[tokio::test]
 async fn feeds_of_an_oracle_program_the_market_no_longer_trusts_are_refused() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, USDC_10K).await;
+    let _lender = h.lender(USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     let admin = h.admin.insecure_clone();
     h.update_market(

@@ -19,7 +19,7 @@ const MAX_USDC_FOR_ONE_BTC: u64 = 44_910_089_910;
 
 /// A lender with 100 000 USDC and a borrower holding one BTC of collateral.
 async fn market_with_liquidity(h: &mut Harness) -> (User, User) {
-    let lender = lender(h, USDC, 10 * USDC_10K).await;
+    let lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(h).await;
     (lender, borrower)
 }
@@ -131,7 +131,7 @@ async fn an_overflow_sized_borrow_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_borrow_beyond_free_liquidity_is_refused() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, 1_000_000_000).await;
+    let _lender = h.lender(USDC, 1_000_000_000).await;
     let borrower = btc_holder(&mut h).await;
     let before = h.snapshot_users(&[&borrower]).await;
     let result = h.borrow(&borrower, USDC, 1_000_000_001).await;
@@ -283,10 +283,10 @@ async fn a_borrow_from_another_markets_reserve_is_refused() {
             1_000_000,
             remaining.clone(),
         );
-        let result = h.send(&[ix], &[&borrower.keypair]).await;
-        assert_refused_with(
+        send_refused(
             &mut h,
-            result,
+            ix,
+            &borrower,
             BallastError::WrongMarket,
             &[&borrower],
             &extra,
@@ -373,9 +373,8 @@ async fn a_borrow_under_a_wide_confidence_interval_is_refused() {
 #[tokio::test]
 async fn a_borrow_against_pull_oracle_collateral_checks_the_update() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, USDC_10K).await;
-    let borrower = h.funded_user(SOL, 10 * ONE_SOL).await;
-    h.deposit(&borrower, SOL, 10 * ONE_SOL).await.unwrap();
+    let _lender = h.lender(USDC, USDC_10K).await;
+    let borrower = h.lender(SOL, 10 * ONE_SOL).await;
 
     tamper(&mut h, SOL, |feed| feed.feed_id = [0xab; 32]);
     assert_borrow_refused(&mut h, &borrower, BallastError::OracleFeedMismatch).await;
@@ -639,10 +638,10 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
         &borrower.tokens[BTC],
         1_000,
     );
-    let result = h.send(&[ix], &[&borrower.keypair]).await;
-    assert_refused_with(
+    send_refused(
         &mut h,
-        result,
+        ix,
+        &borrower,
         BallastError::WrongMint,
         &[&borrower],
         &extra,
@@ -658,10 +657,10 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
             &borrower.tokens[USDC],
             1_000,
         );
-        let result = h.send(&[ix], &[&borrower.keypair]).await;
-        assert_refused_with(
+        send_refused(
             &mut h,
-            result,
+            ix,
+            &borrower,
             BallastError::WrongMarket,
             &[&borrower],
             &extra,

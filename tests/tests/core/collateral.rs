@@ -36,7 +36,7 @@ async fn without_debt_a_deposit_is_switched_off_and_on_as_collateral_with_no_pri
 
 /// A borrower with one BTC and ten SOL of collateral owing 20 000 USDC.
 async fn two_collaterals(h: &mut Harness) -> User {
-    let _lender = lender(h, USDC, 10 * USDC_10K).await;
+    let _lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(h).await;
     h.mint_to(SOL, &borrower.tokens[SOL], 10 * ONE_SOL).await;
     h.deposit(&borrower, SOL, 10 * ONE_SOL).await.unwrap();
@@ -186,7 +186,7 @@ async fn enabling_with_debt_must_name_the_enabled_reserve_and_its_oracle() {
 #[tokio::test]
 async fn a_deposit_into_a_new_reserve_while_in_debt_starts_disabled_and_one_transaction_rescues() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, 10 * USDC_10K).await;
+    let _lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 20_000_000_000).await.unwrap();
     // Regression (issue 9, item 3): the slot used to open enabled without reading a price.
@@ -223,8 +223,7 @@ async fn a_deposit_into_a_new_reserve_while_in_debt_starts_disabled_and_one_tran
     assert!(collateral_enabled(&obligation, &sol));
     assert_eq!(h.balance(&borrower.tokens[SOL]).await, 9 * ONE_SOL);
     // Without debt a new slot opens enabled, as before.
-    let saver = h.funded_user(SOL, ONE_SOL).await;
-    h.deposit(&saver, SOL, ONE_SOL).await.unwrap();
+    let saver = h.lender(SOL, ONE_SOL).await;
     assert!(collateral_enabled(
         &h.obligation(&saver.obligation).await,
         &sol
@@ -268,10 +267,10 @@ async fn only_the_owner_switches_collateral_and_only_through_its_market() {
         false,
         vec![],
     );
-    let result = h.send(&[ix], &[&thief.keypair]).await;
-    assert_refused_with(
+    send_refused(
         &mut h,
-        result,
+        ix,
+        &thief,
         BallastError::NotObligationOwner,
         &[&user, &thief],
         &extra,
@@ -286,10 +285,10 @@ async fn only_the_owner_switches_collateral_and_only_through_its_market() {
         false,
         vec![],
     );
-    let result = h.send(&[ix], &[&user.keypair]).await;
-    assert_refused_with(
+    send_refused(
         &mut h,
-        result,
+        ix,
+        &user,
         BallastError::WrongMarket,
         &[&user, &thief],
         &extra,

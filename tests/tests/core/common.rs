@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::solana_program::instruction::error::InstructionError;
+use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::solana_program::system_instruction;
 use anchor_spl::token_2022::spl_token_2022;
@@ -129,6 +130,21 @@ pub async fn assert_refused_with(
     assert_refused(h, result, custom_error(expected), users, extra, before).await;
 }
 
+/// Sends `ix` signed by `signer` and asserts what `assert_refused_with` asserts: the program's
+/// `expected` error, and `users`' accounts and `extra` exactly as `before`.
+pub async fn send_refused(
+    h: &mut Harness,
+    ix: Instruction,
+    signer: &User,
+    expected: BallastError,
+    users: &[&User],
+    extra: &[Pubkey],
+    before: &[Option<Account>],
+) {
+    let result = h.send(&[ix], &[&signer.keypair]).await;
+    assert_refused_with(h, result, expected, users, extra, before).await;
+}
+
 /// Lamports of an account (0 if absent).
 pub async fn lamports(h: &mut Harness, address: &Pubkey) -> u64 {
     h.account(address).await.map_or(0, |a| a.lamports)
@@ -174,20 +190,9 @@ pub fn break_every_oracle(h: &mut Harness) {
     }
 }
 
-/// A lender with `amount` of asset `index` deposited.
-pub async fn lender(h: &mut Harness, index: usize, amount: u64) -> User {
-    let user = h.funded_user(index, amount).await;
-    h.deposit(&user, index, amount)
-        .await
-        .expect("lender deposit");
-    user
-}
-
 /// A borrower with one BTC deposited as collateral.
 pub async fn btc_holder(h: &mut Harness) -> User {
-    let user = h.funded_user(BTC, ONE_BTC).await;
-    h.deposit(&user, BTC, ONE_BTC).await.expect("collateral");
-    user
+    h.lender(BTC, ONE_BTC).await
 }
 
 /// Creates a Token-2022 mint carrying `extensions`, initialized by `init` (one instruction per

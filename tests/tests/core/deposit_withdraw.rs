@@ -65,10 +65,10 @@ async fn a_deposit_reads_no_price() {
 #[tokio::test]
 async fn a_token_donation_to_the_vault_does_not_change_the_share_price() {
     let mut h = Harness::new().await;
-    let first = lender(&mut h, USDC, 1_000_000).await;
+    let first = h.lender(USDC, 1_000_000).await;
     let vault = h.assets[USDC].keys.liquidity_vault;
     h.mint_to(USDC, &vault, 1_000_000_000_000).await;
-    let second = lender(&mut h, USDC, 1_000_000).await;
+    let second = h.lender(USDC, 1_000_000).await;
     let shares = |o: ballast::state::Obligation, r| o.deposit(&r).unwrap().shares;
     let reserve = reserve_key(&h, USDC);
     assert_eq!(
@@ -117,8 +117,7 @@ async fn an_overflow_sized_deposit_is_refused_and_changes_nothing() {
         }
     })
     .await;
-    let user = h.funded_user(USDC, 10).await;
-    h.deposit(&user, USDC, 10).await.unwrap();
+    let user = h.lender(USDC, 10).await;
     let before = h.snapshot_users(&[&user]).await;
     // Even with no cap, the reserve's books cannot pass u64::MAX.
     let result = h.deposit(&user, USDC, u64::MAX).await;
@@ -265,10 +264,10 @@ async fn a_deposit_into_another_markets_reserve_is_refused() {
         &user.tokens[USDC],
         1_000,
     );
-    let result = h.send(&[ix], &[&user.keypair]).await;
-    assert_refused_with(
+    send_refused(
         &mut h,
-        result,
+        ix,
+        &user,
         BallastError::WrongMarket,
         &[&user],
         &extra,
@@ -284,10 +283,10 @@ async fn a_deposit_into_another_markets_reserve_is_refused() {
         &user.tokens[USDC],
         1_000,
     );
-    let result = h.send(&[ix], &[&user.keypair]).await;
-    assert_refused_with(
+    send_refused(
         &mut h,
-        result,
+        ix,
+        &user,
         BallastError::WrongMarket,
         &[&user],
         &extra,
@@ -301,7 +300,7 @@ async fn a_deposit_into_another_markets_reserve_is_refused() {
 #[tokio::test]
 async fn a_partial_then_a_full_withdrawal_return_every_unit_and_burn_every_share() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, BTC, 3 * ONE_BTC).await;
+    let user = h.lender(BTC, 3 * ONE_BTC).await;
     let vault = h.assets[BTC].keys.liquidity_vault;
     h.withdraw(&user, BTC, 12_345_678).await.unwrap();
     assert_eq!(h.balance(&user.tokens[BTC]).await, 12_345_678);
@@ -322,7 +321,7 @@ async fn a_partial_then_a_full_withdrawal_return_every_unit_and_burn_every_share
 #[tokio::test]
 async fn a_withdrawal_without_debt_reads_no_price() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, SOL, ONE_SOL).await;
+    let user = h.lender(SOL, ONE_SOL).await;
     break_every_oracle(&mut h);
     h.advance(365 * 86_400);
     h.withdraw_with(&user, SOL, ONE_SOL / 2, vec![])
@@ -335,7 +334,7 @@ async fn a_withdrawal_without_debt_reads_no_price() {
 #[tokio::test]
 async fn a_zero_withdrawal_is_refused_and_changes_nothing() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, USDC, 1_000).await;
+    let user = h.lender(USDC, 1_000).await;
     let before = h.snapshot_users(&[&user]).await;
     let result = h.withdraw(&user, USDC, 0).await;
     h.assert_rejected(result, BallastError::ZeroAmount, &[&user], &before)
@@ -345,8 +344,8 @@ async fn a_zero_withdrawal_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn withdrawing_more_than_the_deposit_is_refused() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, USDC, 1_000).await;
-    let _other = lender(&mut h, USDC, 5_000).await;
+    let user = h.lender(USDC, 1_000).await;
+    let _other = h.lender(USDC, 5_000).await;
     let before = h.snapshot_users(&[&user]).await;
     let result = h.withdraw(&user, USDC, 1_001).await;
     h.assert_rejected(
@@ -370,7 +369,7 @@ async fn withdrawing_more_than_the_deposit_is_refused() {
 #[tokio::test]
 async fn withdrawing_from_a_reserve_without_a_deposit_is_refused() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, USDC, 1_000).await;
+    let user = h.lender(USDC, 1_000).await;
     let before = h.snapshot_users(&[&user]).await;
     let result = h.withdraw(&user, BTC, 1).await;
     h.assert_rejected(result, BallastError::NoDepositInReserve, &[&user], &before)
@@ -380,7 +379,7 @@ async fn withdrawing_from_a_reserve_without_a_deposit_is_refused() {
 #[tokio::test]
 async fn a_withdrawal_beyond_free_liquidity_is_refused() {
     let mut h = Harness::new().await;
-    let lender = lender(&mut h, USDC, USDC_10K).await;
+    let lender = h.lender(USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 9_000_000_000).await.unwrap();
     let before = h.snapshot_users(&[&lender]).await;
@@ -407,7 +406,7 @@ async fn a_withdrawal_beyond_free_liquidity_is_refused() {
 #[tokio::test]
 async fn a_withdrawal_while_paused_is_refused() {
     let mut h = Harness::new().await;
-    let user = lender(&mut h, USDC, 1_000).await;
+    let user = h.lender(USDC, 1_000).await;
     let risk = h.risk_authority.insecure_clone();
     h.update_market(
         &risk,
@@ -426,7 +425,7 @@ async fn a_withdrawal_while_paused_is_refused() {
 #[tokio::test]
 async fn only_the_owner_can_withdraw_and_only_to_an_account_of_the_mint() {
     let mut h = Harness::new().await;
-    let owner = lender(&mut h, USDC, 1_000).await;
+    let owner = h.lender(USDC, 1_000).await;
     let thief = h.user().await;
     let usdc = h.assets[USDC].keys;
     let before = h.snapshot_users(&[&owner, &thief]).await;
@@ -465,7 +464,7 @@ async fn only_the_owner_can_withdraw_and_only_to_an_account_of_the_mint() {
 async fn a_withdrawal_through_another_markets_reserve_is_refused() {
     let mut h = Harness::new().await;
     let foreign = foreign_market(&mut h).await;
-    let user = lender(&mut h, USDC, 1_000).await;
+    let user = h.lender(USDC, 1_000).await;
     let extra = foreign.accounts();
     let before = snapshot(&mut h, &[&user], &extra).await;
     for market in [h.market, foreign.market] {
@@ -478,10 +477,10 @@ async fn a_withdrawal_through_another_markets_reserve_is_refused() {
             1_000,
             vec![],
         );
-        let result = h.send(&[ix], &[&user.keypair]).await;
-        assert_refused_with(
+        send_refused(
             &mut h,
-            result,
+            ix,
+            &user,
             BallastError::WrongMarket,
             &[&user],
             &extra,
@@ -498,7 +497,7 @@ async fn indebted(h: &mut Harness) -> User {
 
 /// The USDC lender (100 000 USDC) and the borrower of `indebted`.
 async fn indebted_with_lender(h: &mut Harness) -> (User, User) {
-    let lender = lender(h, USDC, 10 * USDC_10K).await;
+    let lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(h).await;
     h.borrow(&borrower, USDC, 30_000_000_000).await.unwrap();
     (lender, borrower)
@@ -637,7 +636,7 @@ async fn a_token_2022_reserve_takes_and_returns_every_unit() {
     let mut h = Harness::with_assets(&assets, |_, _| {}).await;
     let usdc = h.assets[USDC].keys;
     assert_eq!(h.reserve(USDC).await.token_program, spl_token_2022::ID);
-    let lender = lender(&mut h, USDC, 50_000_000_000).await;
+    let lender = h.lender(USDC, 50_000_000_000).await;
     assert_eq!(h.balance(&usdc.liquidity_vault).await, 50_000_000_000);
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 7_654_321).await.unwrap();
@@ -698,8 +697,7 @@ async fn withdrawing_all_of_a_position_worth_less_than_a_unit_empties_the_slot()
     let mut h = Harness::new().await;
     let (_lender, _borrower) = indebted_with_lender(&mut h).await;
     h.advance(365 * 86_400);
-    let user = h.funded_user(USDC, 1).await;
-    h.deposit(&user, USDC, 1).await.unwrap();
+    let user = h.lender(USDC, 1).await;
     let reserve = h.reserve(USDC).await;
     let shares = h
         .obligation(&user.obligation)

@@ -13,10 +13,8 @@ use super::common::*;
 
 /// A year of 50 000 USDC borrowed out of 100 000, then the borrower repays everything.
 async fn a_year_of_interest(h: &mut Harness) -> (User, User) {
-    let lender = lender(h, USDC, 10 * USDC_10K).await;
-    let borrower = h.funded_user(BTC, 2 * ONE_BTC).await;
-    h.deposit(&borrower, BTC, 2 * ONE_BTC).await.unwrap();
-    h.borrow(&borrower, USDC, 5 * USDC_10K).await.unwrap();
+    let lender = h.lender(USDC, 10 * USDC_10K).await;
+    let borrower = h.borrower(BTC, 2 * ONE_BTC, USDC, 5 * USDC_10K).await;
     h.advance(365 * 86_400);
     h.mint_to(USDC, &borrower.tokens[USDC], USDC_10K).await;
     h.repay(&borrower, &borrower.obligation, USDC, u64::MAX)
@@ -261,9 +259,8 @@ async fn a_zero_or_wrong_mint_fund_contribution_is_refused() {
 #[tokio::test]
 async fn fees_beyond_free_liquidity_stay_on_the_books_until_liquidity_returns() {
     let mut h = Harness::new().await;
-    let lender = lender(&mut h, USDC, USDC_10K).await;
-    let borrower = h.funded_user(BTC, ONE_BTC).await;
-    h.deposit(&borrower, BTC, ONE_BTC).await.unwrap();
+    let lender = h.lender(USDC, USDC_10K).await;
+    let borrower = h.lender(BTC, ONE_BTC).await;
     // Everything lent out: 100 % utilization, 80 % a year.
     h.borrow(&borrower, USDC, USDC_10K).await.unwrap();
     h.advance(30 * 86_400);

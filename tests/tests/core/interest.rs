@@ -46,12 +46,10 @@ struct Year {
 /// are collected.
 async fn one_year(supplied: u64, borrowed: u64) -> Year {
     let mut h = Harness::new().await;
-    let lender = lender(&mut h, USDC, supplied * 1_000_000).await;
-    let borrower = h.funded_user(BTC, 100 * ONE_BTC).await;
-    h.deposit(&borrower, BTC, 100 * ONE_BTC).await.unwrap();
-    h.borrow(&borrower, USDC, borrowed * 1_000_000)
-        .await
-        .unwrap();
+    let lender = h.lender(USDC, supplied * 1_000_000).await;
+    let borrower = h
+        .borrower(BTC, 100 * ONE_BTC, USDC, borrowed * 1_000_000)
+        .await;
     h.mint_to(USDC, &borrower.tokens[USDC], borrowed * 1_000_000)
         .await;
     let utilization = borrowed as f64 / supplied as f64;
@@ -160,7 +158,7 @@ async fn a_year_above_the_kink_compounds_forty_two_and_a_half_percent_a_year() {
 #[tokio::test]
 async fn deposits_earn_nothing_while_nobody_borrows() {
     let mut h = Harness::new().await;
-    let lender = lender(&mut h, USDC, 123_456_789).await;
+    let lender = h.lender(USDC, 123_456_789).await;
     h.advance(SECONDS_PER_YEAR as i64);
     h.withdraw(&lender, USDC, u64::MAX).await.unwrap();
     assert_eq!(h.balance(&lender.tokens[USDC]).await, 123_456_789);
@@ -174,7 +172,7 @@ async fn deposits_earn_nothing_while_nobody_borrows() {
 /// taken just before the withdrawal.
 async fn withdraw_after(wait: i64) -> (TxResult, Harness, User, Vec<Option<Account>>) {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, 10 * USDC_10K).await;
+    let _lender = h.lender(USDC, 10 * USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 30_000_000_000).await.unwrap();
     h.advance_with_fresh_prices(wait);
@@ -204,12 +202,10 @@ async fn health_checks_count_interest_no_instruction_has_accrued_yet() {
 #[tokio::test]
 async fn a_late_depositor_gets_no_share_of_interest_earned_before_it_joined() {
     let mut h = Harness::new().await;
-    let early = lender(&mut h, USDC, 10 * USDC_10K).await;
-    let borrower = h.funded_user(BTC, 2 * ONE_BTC).await;
-    h.deposit(&borrower, BTC, 2 * ONE_BTC).await.unwrap();
-    h.borrow(&borrower, USDC, 5 * USDC_10K).await.unwrap();
+    let early = h.lender(USDC, 10 * USDC_10K).await;
+    let borrower = h.borrower(BTC, 2 * ONE_BTC, USDC, 5 * USDC_10K).await;
     h.advance(SECONDS_PER_YEAR as i64);
-    let late = lender(&mut h, USDC, 7_777_777_777).await;
+    let late = h.lender(USDC, 7_777_777_777).await;
     let shares = h
         .obligation(&late.obligation)
         .await
@@ -233,10 +229,8 @@ async fn a_late_depositor_gets_no_share_of_interest_earned_before_it_joined() {
 #[tokio::test]
 async fn one_second_at_half_utilization_moves_the_index_by_the_per_second_rate_rounded_up() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, 1_000_000_000_000).await;
-    let borrower = h.funded_user(BTC, 100 * ONE_BTC).await;
-    h.deposit(&borrower, BTC, 100 * ONE_BTC).await.unwrap();
-    h.borrow(&borrower, USDC, 500_000_000_000).await.unwrap();
+    let _lender = h.lender(USDC, 1_000_000_000_000).await;
+    let borrower = h.borrower(BTC, 100 * ONE_BTC, USDC, 500_000_000_000).await;
     h.advance(1);
     // Any touch accrues: a one-unit repayment.
     h.repay(&borrower, &borrower.obligation, USDC, 1)

@@ -81,7 +81,7 @@ async fn an_empty_obligation_closes_and_its_rent_returns_to_the_owner() {
 #[tokio::test]
 async fn an_obligation_holding_a_deposit_or_a_debt_cannot_be_closed() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, USDC_10K).await;
+    let _lender = h.lender(USDC, USDC_10K).await;
     let user = btc_holder(&mut h).await;
     let close = client::close_obligation(&user.pubkey(), &user.obligation);
     let before = h.snapshot_users(&[&user]).await;
@@ -171,8 +171,7 @@ async fn a_fourth_borrow_reserve_is_refused() {
         h.mint_to(index, &lender.tokens[index], 1_000_000_000).await;
         h.deposit(&lender, index, 1_000_000_000).await.unwrap();
     }
-    let borrower = h.funded_user(0, 1_000_000_000).await;
-    h.deposit(&borrower, 0, 1_000_000_000).await.unwrap();
+    let borrower = h.lender(0, 1_000_000_000).await;
     for index in 1..=MAX_BORROWS {
         h.borrow(&borrower, index, 1_000_000).await.unwrap();
     }
@@ -211,8 +210,7 @@ async fn a_stranger_cannot_open_an_obligation_in_someone_elses_name() {
 #[tokio::test]
 async fn a_closed_obligation_can_be_opened_again_empty() {
     let mut h = Harness::new().await;
-    let user = h.funded_user(USDC, 1_000).await;
-    h.deposit(&user, USDC, 1_000).await.unwrap();
+    let user = h.lender(USDC, 1_000).await;
     h.withdraw(&user, USDC, u64::MAX).await.unwrap();
     h.send(
         &[client::close_obligation(&user.pubkey(), &user.obligation)],

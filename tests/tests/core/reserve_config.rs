@@ -485,7 +485,7 @@ async fn every_config_bound_is_enforced_on_update_and_the_reserve_is_left_as_it_
 #[tokio::test]
 async fn the_admin_may_loosen_a_reserve_and_interest_accrues_under_the_old_rates_first() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, USDC_10K).await;
+    let _lender = h.lender(USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 5_000_000_000).await.unwrap();
     h.advance(86_400);
@@ -615,7 +615,7 @@ async fn a_reserve_of_another_market_cannot_be_updated_through_this_one() {
 #[tokio::test]
 async fn a_new_oracle_restarts_the_reserves_publish_time_watermark() {
     let mut h = Harness::new().await;
-    let _lender = lender(&mut h, USDC, USDC_10K).await;
+    let _lender = h.lender(USDC, USDC_10K).await;
     let borrower = btc_holder(&mut h).await;
     h.borrow(&borrower, USDC, 1_000_000).await.unwrap();
     assert_eq!(h.reserve(USDC).await.last_oracle_publish_time, h.start_time);

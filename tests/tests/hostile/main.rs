@@ -119,12 +119,8 @@ async fn setup() -> Scene {
     }
     let e = h.user().await;
     // t: SOL collateral, about to be liquidatable; u: a dust position that will be insolvent.
-    let t = h.funded_user(SOL, 10_000_000_000).await;
-    h.deposit(&t, SOL, 10_000_000_000).await.unwrap();
-    h.borrow(&t, USDC, 900_000_000).await.unwrap();
-    let u = h.funded_user(SOL, 1_000_000).await;
-    h.deposit(&u, SOL, 1_000_000).await.unwrap();
-    h.borrow(&u, USDC, 110_000).await.unwrap();
+    let t = h.borrower(SOL, 10_000_000_000, USDC, 900_000_000).await;
+    let u = h.borrower(SOL, 1_000_000, USDC, 110_000).await;
     h.set_price(SOL, 100.0);
     // q: the liquidator.
     let q = h.funded_user(USDC, 1_000_000_000_000).await;

@@ -11,12 +11,8 @@ use super::common::*;
 #[tokio::test]
 async fn several_borrows_are_realized_in_one_instruction() {
     let mut h = Harness::new().await;
-    let usdc_lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 100_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let sol_lender = h.funded_user(SOL, 1_000 * SOL_UNIT).await;
-    h.deposit(&sol_lender, SOL, 1_000 * SOL_UNIT).await.unwrap();
+    let usdc_lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let sol_lender = h.lender(SOL, 1_000 * SOL_UNIT).await;
     let contributor = h.funded_user(USDC, 5_000 * USDC_UNIT).await;
     h.mint_to(SOL, &contributor.tokens[SOL], 10 * SOL_UNIT)
         .await;
@@ -26,9 +22,7 @@ async fn several_borrows_are_realized_in_one_instruction() {
     h.fund_reserve(&contributor, SOL, 10 * SOL_UNIT)
         .await
         .unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 20_000 * USDC_UNIT).await.unwrap();
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 20_000 * USDC_UNIT).await;
     h.borrow(&borrower, SOL, 100 * SOL_UNIT).await.unwrap();
     let liquidator = h.funded_user(USDC, 50_000 * USDC_UNIT).await;
 
@@ -203,17 +197,13 @@ async fn a_crash_that_leaves_debt_is_absorbed_by_the_fund_first() {
 #[tokio::test]
 async fn the_fund_absorbs_part_and_the_rest_is_socialized_to_the_unit() {
     let mut h = Harness::new().await;
-    let first = h.funded_user(USDC, 60_000 * USDC_UNIT).await;
-    h.deposit(&first, USDC, 60_000 * USDC_UNIT).await.unwrap();
-    let second = h.funded_user(USDC, 40_000 * USDC_UNIT).await;
-    h.deposit(&second, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let first = h.lender(USDC, 60_000 * USDC_UNIT).await;
+    let second = h.lender(USDC, 40_000 * USDC_UNIT).await;
     let contributor = h.funded_user(USDC, 1_000 * USDC_UNIT).await;
     h.fund_reserve(&contributor, USDC, 1_000 * USDC_UNIT)
         .await
         .unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
     // 30 days of interest: the fund is owed insurance interest it has not swept yet.
     h.advance_with_fresh_prices(30 * 86_400);
     crash_btc_to_nothing(&mut h);
@@ -345,13 +335,10 @@ async fn realize_bad_debt_writes_off_an_obligation_whose_collateral_is_worth_not
 #[tokio::test]
 async fn dust_deposited_to_block_realization_does_not_block_it() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let mut borrowers = vec![];
     for _ in 0..2 {
-        let borrower = h.funded_user(BTC, BTC_UNIT).await;
-        h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-        h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+        let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
         h.mint_to(SOL, &borrower.tokens[SOL], SOL_UNIT).await;
         borrowers.push(borrower);
     }
@@ -437,8 +424,7 @@ async fn dust_deposited_to_block_realization_does_not_block_it() {
 #[tokio::test]
 async fn bad_debt_waits_for_the_last_collateral_of_value_and_the_sequence_ends_fully_realized() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let borrower = h.funded_user(BTC, BTC_UNIT / 2).await;
     h.mint_to(SOL, &borrower.tokens[SOL], 100 * SOL_UNIT).await;
     h.deposit(&borrower, BTC, BTC_UNIT / 2).await.unwrap();
@@ -523,8 +509,7 @@ async fn bad_debt_waits_for_the_last_collateral_of_value_and_the_sequence_ends_f
 #[tokio::test]
 async fn a_sequence_of_small_liquidations_on_several_collaterals_ends_healthy() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let borrower = h.funded_user(BTC, BTC_UNIT / 2).await;
     h.mint_to(SOL, &borrower.tokens[SOL], 100 * SOL_UNIT).await;
     h.deposit(&borrower, BTC, BTC_UNIT / 2).await.unwrap();
@@ -606,15 +591,10 @@ async fn a_sequence_of_small_liquidations_on_several_collaterals_ends_healthy() 
 #[tokio::test]
 async fn a_reserve_whose_loss_exceeds_all_deposits_ends_frozen_not_broken() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(SOL, 100 * SOL_UNIT).await;
-    h.deposit(&lender, SOL, 100 * SOL_UNIT).await.unwrap();
+    let lender = h.lender(SOL, 100 * SOL_UNIT).await;
     // Every SOL is lent: 99 against BTC, 1 against USDC.
-    let doomed = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&doomed, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&doomed, SOL, 99 * SOL_UNIT).await.unwrap();
-    let sound = h.funded_user(USDC, 1_000 * USDC_UNIT).await;
-    h.deposit(&sound, USDC, 1_000 * USDC_UNIT).await.unwrap();
-    h.borrow(&sound, SOL, SOL_UNIT).await.unwrap();
+    let doomed = h.borrower(BTC, BTC_UNIT, SOL, 99 * SOL_UNIT).await;
+    let sound = h.borrower(USDC, 1_000 * USDC_UNIT, SOL, SOL_UNIT).await;
     // A year at full utilization (80 % a year): the protocol's fees and the fund's insurance
     // claim grow with the debt, depositors' assets with the rest.
     h.advance_with_fresh_prices(365 * 86_400);
@@ -710,18 +690,12 @@ async fn a_reserve_whose_loss_exceeds_all_deposits_ends_frozen_not_broken() {
 #[tokio::test]
 async fn after_realization_no_interest_accrues_and_everyone_else_can_repay_and_withdraw() {
     let mut h = Harness::new().await;
-    let first = h.funded_user(USDC, 60_000 * USDC_UNIT).await;
-    h.deposit(&first, USDC, 60_000 * USDC_UNIT).await.unwrap();
-    let second = h.funded_user(USDC, 40_000 * USDC_UNIT).await;
-    h.deposit(&second, USDC, 40_000 * USDC_UNIT).await.unwrap();
-    let insolvent = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&insolvent, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&insolvent, USDC, 40_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let healthy = h.funded_user(SOL, 100 * SOL_UNIT).await;
-    h.deposit(&healthy, SOL, 100 * SOL_UNIT).await.unwrap();
-    h.borrow(&healthy, USDC, 10_000 * USDC_UNIT).await.unwrap();
+    let first = h.lender(USDC, 60_000 * USDC_UNIT).await;
+    let second = h.lender(USDC, 40_000 * USDC_UNIT).await;
+    let insolvent = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
+    let healthy = h
+        .borrower(SOL, 100 * SOL_UNIT, USDC, 10_000 * USDC_UNIT)
+        .await;
     crash_btc_to_nothing(&mut h);
     let stranger = h.user().await;
     h.realize_bad_debt(&stranger, &insolvent.obligation)
@@ -804,15 +778,9 @@ async fn after_realization_no_interest_accrues_and_everyone_else_can_repay_and_w
 #[tokio::test]
 async fn a_realization_with_read_only_reserves_is_rejected_and_changes_nothing() {
     let mut h = Harness::new().await;
-    let usdc_lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 100_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let sol_lender = h.funded_user(SOL, 1_000 * SOL_UNIT).await;
-    h.deposit(&sol_lender, SOL, 1_000 * SOL_UNIT).await.unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 20_000 * USDC_UNIT).await.unwrap();
+    let _usdc_lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let _sol_lender = h.lender(SOL, 1_000 * SOL_UNIT).await;
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 20_000 * USDC_UNIT).await;
     h.borrow(&borrower, SOL, 100 * SOL_UNIT).await.unwrap();
     let liquidator = h.funded_user(USDC, 50_000 * USDC_UNIT).await;
     h.set_price(BTC, 20_000.0);

@@ -151,13 +151,10 @@ pub async fn loan(
     debt: u64,
 ) -> Loan {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(debt_asset, supply).await;
-    h.deposit(&lender, debt_asset, supply).await.unwrap();
-    let borrower = h.funded_user(collateral_asset, collateral).await;
-    h.deposit(&borrower, collateral_asset, collateral)
-        .await
-        .unwrap();
-    h.borrow(&borrower, debt_asset, debt).await.unwrap();
+    let lender = h.lender(debt_asset, supply).await;
+    let borrower = h
+        .borrower(collateral_asset, collateral, debt_asset, debt)
+        .await;
     let liquidator = h.funded_user(debt_asset, debt * 10).await;
     Loan {
         h,

@@ -23,12 +23,8 @@ use super::common::*;
 #[tokio::test]
 async fn one_reserve_is_never_both_a_deposit_and_a_debt_of_an_obligation() {
     let mut h = Harness::new().await;
-    let sol_lender = h.funded_user(SOL, 1_000 * SOL_UNIT).await;
-    h.deposit(&sol_lender, SOL, 1_000 * SOL_UNIT).await.unwrap();
-    let usdc_lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 100_000 * USDC_UNIT)
-        .await
-        .unwrap();
+    let _sol_lender = h.lender(SOL, 1_000 * SOL_UNIT).await;
+    let _usdc_lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
 
     // The first road: 1 SOL and 10 000 USDC deposited, 45 SOL borrowed.
     let borrower = h.funded_user(SOL, SOL_UNIT).await;
@@ -65,8 +61,7 @@ async fn one_reserve_is_never_both_a_deposit_and_a_debt_of_an_obligation() {
         .unwrap();
 
     // The second road: 1 000 USDC supplied, 740 USDC borrowed against it.
-    let saver = h.funded_user(USDC, 1_000 * USDC_UNIT).await;
-    h.deposit(&saver, USDC, 1_000 * USDC_UNIT).await.unwrap();
+    let saver = h.lender(USDC, 1_000 * USDC_UNIT).await;
     let before = h.snapshot_users(&[&saver]).await;
     let result = h.borrow(&saver, USDC, 740 * USDC_UNIT).await;
     h.assert_rejected(
@@ -149,13 +144,10 @@ async fn highest_rate(h: &mut Harness, asset: usize) {
 async fn a_debt_beyond_u64_base_units_is_liquidated_written_off_and_never_half_repaid() {
     let mut h = Harness::new().await;
     highest_rate(&mut h, USDC).await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let mut borrowers = vec![];
     for _ in 0..2 {
-        let borrower = h.funded_user(BTC, BTC_UNIT).await;
-        h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-        h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+        let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
         borrowers.push(borrower);
     }
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
@@ -235,11 +227,8 @@ async fn debt_owed(h: &mut Harness, obligation: &Pubkey) -> u128 {
 async fn a_century_at_the_highest_rate_leaves_every_instruction_working() {
     let mut h = Harness::new().await;
     highest_rate(&mut h, USDC).await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let _lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
     h.advance_with_fresh_prices(100 * 31_536_000);
     h.collect_fees(USDC).await.unwrap();
@@ -326,8 +315,7 @@ async fn a_dust_deposit_into_a_reserve_with_a_broken_feed_cannot_block_a_liquida
 /// BTC feed halts and SOL falls to $125 (HF 0.91).
 async fn sol_borrower_with_btc_dust(sats: u64) -> (Harness, User, User) {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let _lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let borrower = h.funded_user(SOL, 100 * SOL_UNIT).await;
     h.mint_to(BTC, &borrower.tokens[BTC], sats).await;
     h.deposit(&borrower, SOL, 100 * SOL_UNIT).await.unwrap();
@@ -349,12 +337,9 @@ async fn sol_borrower_with_btc_dust(sats: u64) -> (Harness, User, User) {
 #[tokio::test]
 async fn only_an_insolvent_obligation_is_written_off_and_the_boundary_is_exact() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 1_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 1_000 * USDC_UNIT).await.unwrap();
+    let _lender = h.lender(USDC, 1_000 * USDC_UNIT).await;
     // $0.09 of SOL (600 000 lamports at $150) against $0.05 of USDC: HF 1.44, solvent.
-    let borrower = h.funded_user(SOL, 600_000).await;
-    h.deposit(&borrower, SOL, 600_000).await.unwrap();
-    h.borrow(&borrower, USDC, 50_000).await.unwrap();
+    let borrower = h.borrower(SOL, 600_000, USDC, 50_000).await;
     let caller = h.user().await;
     let totals = liquidation_totals(&mut h, &borrower.obligation).await;
     assert!(totals.collateral_value <= WAD / 10 && totals.collateral_value > totals.debt_value);
@@ -444,11 +429,8 @@ async fn no_health_factor_makes_an_unhealthy_obligation_unliquidatable() {
         }
     })
     .await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let _lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
     // $40 999.50 of BTC: HF 0.825 × 40 999.5 / 40 000 = 0.8456146875.
     set_price_mantissa(&mut h, BTC, 4_099_950_000_000);
@@ -476,15 +458,9 @@ async fn no_health_factor_makes_an_unhealthy_obligation_unliquidatable() {
 #[tokio::test]
 async fn a_write_off_never_touches_a_reserve_whose_liquidations_are_paused() {
     let mut h = Harness::new().await;
-    let usdc_lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 100_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let sol_lender = h.funded_user(SOL, 1_000 * SOL_UNIT).await;
-    h.deposit(&sol_lender, SOL, 1_000 * SOL_UNIT).await.unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 20_000 * USDC_UNIT).await.unwrap();
+    let _usdc_lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let _sol_lender = h.lender(SOL, 1_000 * SOL_UNIT).await;
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 20_000 * USDC_UNIT).await;
     h.borrow(&borrower, SOL, 100 * SOL_UNIT).await.unwrap();
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
     let risk = h.risk_authority.insecure_clone();
@@ -530,13 +506,8 @@ async fn a_write_off_never_touches_a_reserve_whose_liquidations_are_paused() {
 #[tokio::test]
 async fn the_shares_floor_is_checked_on_what_the_liquidator_ends_with() {
     let mut h = Harness::new().await;
-    let usdc_lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 100_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let borrower = h.funded_user(BTC, BTC_UNIT).await;
-    h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-    h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let _usdc_lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
+    let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
     // Insolvent: all the BTC goes, the rest of the USDC debt is written off in the same step.
     h.set_price(BTC, 30_000.0);

@@ -13,8 +13,7 @@ use super::common::*;
 #[tokio::test]
 async fn the_close_factor_holds_at_exactly_095_and_above_and_lifts_just_below() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 200_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 200_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 200_000 * USDC_UNIT).await;
     // Three borrowers with 1 BTC each; at $47 500 a BTC, 40 000 USDC of debt is HF 0.95 exactly.
     let debts = [
         40_000 * USDC_UNIT,     // HF 0.95 exactly
@@ -23,9 +22,7 @@ async fn the_close_factor_holds_at_exactly_095_and_above_and_lifts_just_below() 
     ];
     let mut borrowers = vec![];
     for debt in debts {
-        let borrower = h.funded_user(BTC, BTC_UNIT).await;
-        h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-        h.borrow(&borrower, USDC, debt).await.unwrap();
+        let borrower = h.borrower(BTC, BTC_UNIT, USDC, debt).await;
         borrowers.push(borrower);
     }
     let liquidator = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
@@ -179,13 +176,10 @@ async fn a_result_below_the_liquidators_floor_is_rejected_as_slippage() {
 #[tokio::test]
 async fn the_bonus_grows_with_unhealthiness_up_to_the_maximum_and_the_buffer() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 200_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 200_000 * USDC_UNIT).await.unwrap();
+    let _lender = h.lender(USDC, 200_000 * USDC_UNIT).await;
     let mut borrowers = vec![];
     for _ in 0..3 {
-        let borrower = h.funded_user(BTC, BTC_UNIT).await;
-        h.deposit(&borrower, BTC, BTC_UNIT).await.unwrap();
-        h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+        let borrower = h.borrower(BTC, BTC_UNIT, USDC, 40_000 * USDC_UNIT).await;
         borrowers.push(borrower);
     }
     let liquidator = h.funded_user(USDC, 200_000 * USDC_UNIT).await;
@@ -339,18 +333,12 @@ async fn the_protocol_fee_lands_in_the_collateral_fund_and_is_swept_to_the_unit(
 #[tokio::test]
 async fn a_partial_repay_that_would_leave_dust_takes_the_whole_position_or_is_rejected() {
     let mut h = Harness::new().await;
-    let usdc_lender = h.funded_user(USDC, 10_000 * USDC_UNIT).await;
-    h.deposit(&usdc_lender, USDC, 10_000 * USDC_UNIT)
-        .await
-        .unwrap();
-    let sol_lender = h.funded_user(SOL, 100 * SOL_UNIT).await;
-    h.deposit(&sol_lender, SOL, 100 * SOL_UNIT).await.unwrap();
+    let _usdc_lender = h.lender(USDC, 10_000 * USDC_UNIT).await;
+    let _sol_lender = h.lender(SOL, 100 * SOL_UNIT).await;
     // Two identical borrowers: 0.007 BTC against 151 USDC and 1 SOL ($301 of debt).
     let mut borrowers = vec![];
     for _ in 0..2 {
-        let borrower = h.funded_user(BTC, 700_000).await;
-        h.deposit(&borrower, BTC, 700_000).await.unwrap();
-        h.borrow(&borrower, USDC, 151 * USDC_UNIT).await.unwrap();
+        let borrower = h.borrower(BTC, 700_000, USDC, 151 * USDC_UNIT).await;
         h.borrow(&borrower, SOL, SOL_UNIT).await.unwrap();
         borrowers.push(borrower);
     }
@@ -433,9 +421,7 @@ async fn a_fully_utilized_collateral_reserve_is_liquidated_into_supply_shares() 
         40_000 * USDC_UNIT,
     )
     .await;
-    let utilizer = h.funded_user(BTC, 10 * BTC_UNIT).await;
-    h.deposit(&utilizer, BTC, 10 * BTC_UNIT).await.unwrap();
-    h.borrow(&utilizer, SOL, 400 * SOL_UNIT).await.unwrap();
+    let utilizer = h.borrower(BTC, 10 * BTC_UNIT, SOL, 400 * SOL_UNIT).await;
     assert_eq!(h.reserve(SOL).await.available_liquidity, 0);
     h.set_price(SOL, 120.0);
     assert_eq!(
@@ -518,8 +504,7 @@ async fn a_fully_utilized_collateral_reserve_is_liquidated_into_supply_shares() 
 #[tokio::test]
 async fn a_seize_that_would_leave_collateral_dust_must_take_the_whole_position() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     // 0.5 BTC and 1 SOL against 20 000 USDC; BTC falls to $48 700: HF 0.98.
     let borrower = h.funded_user(BTC, BTC_UNIT / 2).await;
     h.mint_to(SOL, &borrower.tokens[SOL], SOL_UNIT).await;

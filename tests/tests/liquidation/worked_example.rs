@@ -12,15 +12,12 @@ async fn the_worked_example_in_the_docs_reproduces_to_the_unit() {
     let mut h = Harness::new().await;
     // Lender: 100 000 USDC. Fund: 5 000 USDC contributed. Borrower: 1.2 BTC at $60 000,
     // borrows 40 000 USDC.
-    let lender = h.funded_user(USDC, 100_000 * USDC_UNIT).await;
-    h.deposit(&lender, USDC, 100_000 * USDC_UNIT).await.unwrap();
+    let lender = h.lender(USDC, 100_000 * USDC_UNIT).await;
     let contributor = h.funded_user(USDC, 5_000 * USDC_UNIT).await;
     h.fund_reserve(&contributor, USDC, 5_000 * USDC_UNIT)
         .await
         .unwrap();
-    let borrower = h.funded_user(BTC, 120_000_000).await;
-    h.deposit(&borrower, BTC, 120_000_000).await.unwrap();
-    h.borrow(&borrower, USDC, 40_000 * USDC_UNIT).await.unwrap();
+    let borrower = h.borrower(BTC, 120_000_000, USDC, 40_000 * USDC_UNIT).await;
     let liquidator = h.funded_user(USDC, 50_000 * USDC_UNIT).await;
     let usdc_fund_vault = h.assets[USDC].keys.fund_vault;
     let btc_fund_vault = h.assets[BTC].keys.fund_vault;

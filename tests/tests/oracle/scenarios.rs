@@ -15,10 +15,8 @@ const BTC_COLLATERAL: u64 = 20_000_000;
 /// A market with a lender's million USDC, and a borrower holding 0.2 BTC as collateral.
 async fn market_with_a_btc_borrower() -> (Harness, User, User) {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 1_000_000_000_000).await;
-    h.deposit(&lender, USDC, 1_000_000_000_000).await.unwrap();
-    let borrower = h.funded_user(BTC, BTC_COLLATERAL).await;
-    h.deposit(&borrower, BTC, BTC_COLLATERAL).await.unwrap();
+    let lender = h.lender(USDC, 1_000_000_000_000).await;
+    let borrower = h.lender(BTC, BTC_COLLATERAL).await;
     (h, lender, borrower)
 }
 
@@ -201,8 +199,7 @@ async fn a_one_update_spike_gives_no_new_borrowing_power() {
 async fn a_stale_collateral_feed_blocks_borrowing_but_not_repaying_or_leaving_without_debt() {
     let (mut h, lender, borrower) = market_with_a_btc_borrower().await;
     h.borrow(&borrower, USDC, 1_000_000_000).await.unwrap();
-    let saver = h.funded_user(BTC, 5_000_000).await;
-    h.deposit(&saver, BTC, 5_000_000).await.unwrap();
+    let saver = h.lender(BTC, 5_000_000).await;
     let friend = h.funded_user(USDC, 50_000_000).await;
 
     // 120 s without a BTC update: stale for new risk (60 s), not yet for liquidation (300 s).
@@ -265,12 +262,9 @@ async fn an_update_dated_at_the_beginning_of_time_is_stale_not_an_overflow() {
 #[tokio::test]
 async fn an_older_signed_update_posted_elsewhere_cannot_liquidate_a_healthy_obligation() {
     let mut h = Harness::new().await;
-    let lender = h.funded_user(USDC, 20_000_000_000).await;
-    h.deposit(&lender, USDC, 20_000_000_000).await.unwrap();
+    let _lender = h.lender(USDC, 20_000_000_000).await;
     // 100 SOL at $150 against 11 000 USDC: HF 0.8 × 15 000 / 11 000 = 1.09.
-    let borrower = h.funded_user(SOL, 100_000_000_000).await;
-    h.deposit(&borrower, SOL, 100_000_000_000).await.unwrap();
-    h.borrow(&borrower, USDC, 11_000_000_000).await.unwrap();
+    let borrower = h.borrower(SOL, 100_000_000_000, USDC, 11_000_000_000).await;
     let attacker = h.funded_user(USDC, 20_000_000_000).await;
     h.advance_with_fresh_prices(200);
     // Regression (issue 9, item 4): a fully verified SOL update from 200 s ago, a $135 wick,

@@ -4,12 +4,16 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::token::{require_user_token_account, transfer_out};
 use crate::errors::BallastError;
 use crate::events::FeesCollected;
-use crate::state::{Market, Reserve};
+use crate::state::{seeds, Market, Reserve};
 
 #[derive(Accounts)]
 pub struct CollectFees<'info> {
     /// Anyone: every destination is fixed by the market and the reserve.
     pub caller: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
     #[account(
         mut,
@@ -17,13 +21,23 @@ pub struct CollectFees<'info> {
         has_one = mint @ BallastError::WrongMint,
         has_one = liquidity_vault @ BallastError::WrongVault,
         has_one = fund_vault @ BallastError::WrongVault,
-        has_one = token_program @ BallastError::WrongTokenProgram
+        has_one = token_program @ BallastError::WrongTokenProgram,
+        seeds = [seeds::RESERVE, reserve.market.as_ref(), reserve.mint.as_ref()],
+        bump = reserve.bump
     )]
     pub reserve: Account<'info, Reserve>,
     pub mint: InterfaceAccount<'info, Mint>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::LIQUIDITY_VAULT, reserve.key().as_ref()],
+        bump = reserve.liquidity_vault_bump
+    )]
     pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::FUND_VAULT, reserve.key().as_ref()],
+        bump = reserve.fund_vault_bump
+    )]
     pub fund_vault: InterfaceAccount<'info, TokenAccount>,
     #[account(
         mut,

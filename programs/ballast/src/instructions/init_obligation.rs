@@ -10,12 +10,16 @@ pub struct InitObligation<'info> {
     /// Owns the obligation and pays its rent.
     #[account(mut)]
     pub owner: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
     #[account(
         init,
         payer = owner,
         space = 8 + Obligation::INIT_SPACE,
-        seeds = [seeds::OBLIGATION, market.key().as_ref(), owner.key().as_ref(), &[index]],
+        seeds = [seeds::OBLIGATION, market.key().as_ref(), owner.key().as_ref(), index.to_le_bytes().as_ref()],
         bump
     )]
     pub obligation: Account<'info, Obligation>,

@@ -34,7 +34,11 @@ pub struct InitReserve<'info> {
     /// The market admin; pays for the reserve and its vaults.
     #[account(mut)]
     pub admin: Signer<'info>,
-    #[account(has_one = admin @ BallastError::NotAdmin)]
+    #[account(
+        has_one = admin @ BallastError::NotAdmin,
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
     #[account(mint::token_program = token_program)]
     pub mint: InterfaceAccount<'info, Mint>,
@@ -126,7 +130,9 @@ pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> 
         cumulative_fund_contributions: 0,
         last_accrual_ts: now,
         last_oracle_publish_time: 0,
-        reserved: [0; 64],
+        liquidity_vault_bump: ctx.bumps.liquidity_vault,
+        fund_vault_bump: ctx.bumps.fund_vault,
+        reserved: [0; 62],
     });
     emit!(ReserveConfigured {
         market: accounts.market.key(),

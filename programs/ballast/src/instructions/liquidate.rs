@@ -7,7 +7,7 @@ use crate::errors::{BallastError, MathResultExt};
 use crate::events::Liquidated;
 use crate::math::liquidation::{size_liquidation, LiquidationRegime};
 use crate::oracle::PricePolicyKind;
-use crate::state::{Market, Obligation, Reserve, PAUSE_LIQUIDATE};
+use crate::state::{seeds, Market, Obligation, Reserve, PAUSE_LIQUIDATE};
 use crate::valuation::Valuation;
 
 /// Arguments of `liquidate`.
@@ -26,15 +26,25 @@ pub struct LiquidateArgs {
 pub struct Liquidate<'info> {
     /// Anyone but the obligation's owner.
     pub liquidator: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
-    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    #[account(
+        mut, has_one = market @ BallastError::WrongMarket,
+        seeds = [seeds::OBLIGATION, obligation.market.as_ref(), obligation.owner.as_ref(), obligation.index.to_le_bytes().as_ref()],
+        bump = obligation.bump
+    )]
     pub obligation: Account<'info, Obligation>,
     #[account(
         mut,
         has_one = market @ BallastError::WrongMarket,
         constraint = repay_reserve.mint == repay_mint.key() @ BallastError::WrongMint,
         constraint = repay_reserve.liquidity_vault == repay_liquidity_vault.key() @ BallastError::WrongVault,
-        constraint = repay_reserve.token_program == repay_token_program.key() @ BallastError::WrongTokenProgram
+        constraint = repay_reserve.token_program == repay_token_program.key() @ BallastError::WrongTokenProgram,
+        seeds = [seeds::RESERVE, repay_reserve.market.as_ref(), repay_reserve.mint.as_ref()],
+        bump = repay_reserve.bump
     )]
     pub repay_reserve: Account<'info, Reserve>,
     #[account(
@@ -42,7 +52,9 @@ pub struct Liquidate<'info> {
         has_one = market @ BallastError::WrongMarket,
         constraint = collateral_reserve.mint == collateral_mint.key() @ BallastError::WrongMint,
         constraint = collateral_reserve.liquidity_vault == collateral_liquidity_vault.key() @ BallastError::WrongVault,
-        constraint = collateral_reserve.token_program == collateral_token_program.key() @ BallastError::WrongTokenProgram
+        constraint = collateral_reserve.token_program == collateral_token_program.key() @ BallastError::WrongTokenProgram,
+        seeds = [seeds::RESERVE, collateral_reserve.market.as_ref(), collateral_reserve.mint.as_ref()],
+        bump = collateral_reserve.bump
     )]
     /// Differs from the repay reserve: an obligation never both deposits into and borrows
     /// from one reserve, and the same account twice is Anchor's
@@ -50,9 +62,17 @@ pub struct Liquidate<'info> {
     pub collateral_reserve: Account<'info, Reserve>,
     pub repay_mint: InterfaceAccount<'info, Mint>,
     pub collateral_mint: InterfaceAccount<'info, Mint>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::LIQUIDITY_VAULT, repay_reserve.key().as_ref()],
+        bump = repay_reserve.liquidity_vault_bump
+    )]
     pub repay_liquidity_vault: InterfaceAccount<'info, TokenAccount>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::LIQUIDITY_VAULT, collateral_reserve.key().as_ref()],
+        bump = collateral_reserve.liquidity_vault_bump
+    )]
     pub collateral_liquidity_vault: InterfaceAccount<'info, TokenAccount>,
     /// The liquidator's account the repayment is taken from.
     #[account(mut, constraint = repay_source.mint == repay_mint.key() @ BallastError::WrongMint)]
@@ -64,7 +84,9 @@ pub struct Liquidate<'info> {
     #[account(
         mut,
         has_one = market @ BallastError::WrongMarket,
-        constraint = liquidator_obligation.owner == liquidator.key() @ BallastError::NotObligationOwner
+        constraint = liquidator_obligation.owner == liquidator.key() @ BallastError::NotObligationOwner,
+        seeds = [seeds::OBLIGATION, liquidator_obligation.market.as_ref(), liquidator_obligation.owner.as_ref(), liquidator_obligation.index.to_le_bytes().as_ref()],
+        bump = liquidator_obligation.bump
     )]
     pub liquidator_obligation: Option<Account<'info, Obligation>>,
     pub repay_token_program: Interface<'info, TokenInterface>,

@@ -3,15 +3,23 @@ use anchor_lang::prelude::*;
 use crate::errors::BallastError;
 use crate::events::BadDebtRealized;
 use crate::oracle::PricePolicyKind;
-use crate::state::{Market, Obligation, Reserve, PAUSE_LIQUIDATE, RESERVE_FROZEN};
+use crate::state::{seeds, Market, Obligation, Reserve, PAUSE_LIQUIDATE, RESERVE_FROZEN};
 use crate::valuation::{load_reserve, store_reserve, Valuation};
 
 #[derive(Accounts)]
 pub struct RealizeBadDebt<'info> {
     /// Anyone.
     pub caller: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
-    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    #[account(
+        mut, has_one = market @ BallastError::WrongMarket,
+        seeds = [seeds::OBLIGATION, obligation.market.as_ref(), obligation.owner.as_ref(), obligation.index.to_le_bytes().as_ref()],
+        bump = obligation.bump
+    )]
     pub obligation: Account<'info, Obligation>,
     // remaining_accounts: `[reserve (writable), oracle]` per position, canonical order.
 }

@@ -4,25 +4,39 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::token::{require_user_token_account, transfer_into_vault};
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Repaid;
-use crate::state::{Market, Obligation, Reserve};
+use crate::state::{seeds, Market, Obligation, Reserve};
 
 #[derive(Accounts)]
 pub struct Repay<'info> {
     /// Anyone: the owner or someone repaying on their behalf.
     pub payer: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
     #[account(
         mut,
         has_one = market @ BallastError::WrongMarket,
         has_one = mint @ BallastError::WrongMint,
         has_one = liquidity_vault @ BallastError::WrongVault,
-        has_one = token_program @ BallastError::WrongTokenProgram
+        has_one = token_program @ BallastError::WrongTokenProgram,
+        seeds = [seeds::RESERVE, reserve.market.as_ref(), reserve.mint.as_ref()],
+        bump = reserve.bump
     )]
     pub reserve: Account<'info, Reserve>,
-    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    #[account(
+        mut, has_one = market @ BallastError::WrongMarket,
+        seeds = [seeds::OBLIGATION, obligation.market.as_ref(), obligation.owner.as_ref(), obligation.index.to_le_bytes().as_ref()],
+        bump = obligation.bump
+    )]
     pub obligation: Account<'info, Obligation>,
     pub mint: InterfaceAccount<'info, Mint>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::LIQUIDITY_VAULT, reserve.key().as_ref()],
+        bump = reserve.liquidity_vault_bump
+    )]
     pub liquidity_vault: InterfaceAccount<'info, TokenAccount>,
     #[account(mut, constraint = source.mint == mint.key() @ BallastError::WrongMint)]
     pub source: InterfaceAccount<'info, TokenAccount>,

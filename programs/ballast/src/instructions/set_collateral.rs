@@ -3,17 +3,23 @@ use anchor_lang::prelude::*;
 use crate::errors::BallastError;
 use crate::events::CollateralSet;
 use crate::oracle::{read_price, PricePolicyKind};
-use crate::state::{Market, Obligation};
+use crate::state::{seeds, Market, Obligation};
 use crate::valuation::{load_reserve, require_within_borrow_limit};
 
 #[derive(Accounts)]
 pub struct SetCollateral<'info> {
     pub owner: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
     #[account(
         mut,
         has_one = market @ BallastError::WrongMarket,
-        has_one = owner @ BallastError::NotObligationOwner
+        has_one = owner @ BallastError::NotObligationOwner,
+        seeds = [seeds::OBLIGATION, obligation.market.as_ref(), obligation.owner.as_ref(), obligation.index.to_le_bytes().as_ref()],
+        bump = obligation.bump
     )]
     pub obligation: Account<'info, Obligation>,
     // remaining_accounts, only while the obligation has debt:

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
 use crate::events::MarketUpdated;
-use crate::state::{LiquidationConfig, Market, PAUSE_ALL};
+use crate::state::{seeds, LiquidationConfig, Market, PAUSE_ALL};
 
 /// One change to a market.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -29,7 +29,11 @@ pub enum MarketUpdate {
 #[derive(Accounts)]
 pub struct UpdateMarket<'info> {
     pub signer: Signer<'info>,
-    #[account(mut)]
+    #[account(
+        mut,
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
 }
 

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
 use crate::events::ReserveConfigured;
-use crate::state::{Market, Reserve, ReserveConfig, PAUSE_ALL};
+use crate::state::{seeds, Market, Reserve, ReserveConfig, PAUSE_ALL};
 
 /// One change to a reserve.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -17,8 +17,16 @@ pub enum ReserveUpdate {
 pub struct UpdateReserveConfig<'info> {
     /// The admin or the risk authority.
     pub signer: Signer<'info>,
+    #[account(
+        seeds = [seeds::MARKET, market.creator.as_ref(), market.index.to_le_bytes().as_ref()],
+        bump = market.bump
+    )]
     pub market: Account<'info, Market>,
-    #[account(mut, has_one = market @ BallastError::WrongMarket)]
+    #[account(
+        mut, has_one = market @ BallastError::WrongMarket,
+        seeds = [seeds::RESERVE, reserve.market.as_ref(), reserve.mint.as_ref()],
+        bump = reserve.bump
+    )]
     pub reserve: Account<'info, Reserve>,
 }
 

@@ -229,8 +229,12 @@ pub struct Reserve {
     pub last_accrual_ts: i64,
     /// Newest oracle publish time this reserve has used.
     pub last_oracle_publish_time: i64,
+    /// PDA bump of the liquidity vault (its seeds are checked on every use).
+    pub liquidity_vault_bump: u8,
+    /// PDA bump of the fund vault.
+    pub fund_vault_bump: u8,
     /// Room to grow without a migration.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 62],
 }
 
 impl Reserve {

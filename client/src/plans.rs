@@ -1,0 +1,183 @@
+//! Whole operations as instruction lists, from state already read: what the `ballast` wallet
+//! commands and the reference keeper send, and what `@ballast/client`'s `plan*` functions build
+//! (held equal by the fixtures in `clients/js/test/fixtures`). No chain access here.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use ballast::instructions::LiquidateArgs;
+use ballast::state::Obligation;
+
+use crate::chain::{ata, create_ata_idempotent};
+use crate::instructions::{self as ix, LiquidationAccounts, ReserveKeys};
+
+/// One obligation's position in one reserve, as a plan needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Position<'a> {
+    pub market: &'a Pubkey,
+    pub reserve: &'a ReserveKeys,
+    pub obligation: &'a Pubkey,
+    /// The obligation as read from chain.
+    pub state: &'a Obligation,
+}
+
+/// Deposit from `owner`'s associated token account. While in debt the program opens a new
+/// deposit slot disabled (a deposit reads no price); a deposit made by a borrower is meant as
+/// collateral, so it is enabled in the same transaction, at a strict price for that reserve.
+pub fn deposit(
+    owner: &Pubkey,
+    p: Position,
+    amount: u64,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<Instruction> {
+    let keys = p.reserve;
+    let source = ata(owner, &keys.mint, &keys.token_program);
+    let mut instructions = vec![ix::deposit(
+        owner,
+        p.market,
+        keys,
+        p.obligation,
+        &source,
+        amount,
+    )];
+    if p.state.has_debt() && p.state.deposit(&keys.reserve).is_none() {
+        instructions.push(set_collateral(owner, p, true, oracle_of));
+    }
+    instructions
+}
+
+/// Enables (`enabled`) or disables `owner`'s deposit in the position's reserve as collateral.
+/// Enabling a deposit the same transaction opens lists the slot it will open.
+pub fn set_collateral(
+    owner: &Pubkey,
+    p: Position,
+    enabled: bool,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Instruction {
+    let reserve = &p.reserve.reserve;
+    let mut listed = p.state.clone();
+    if enabled && listed.deposit(reserve).is_none() {
+        let _ = listed.add_shares(*reserve, 1);
+    }
+    ix::set_collateral(
+        owner,
+        p.market,
+        p.obligation,
+        reserve,
+        enabled,
+        ix::set_collateral_remaining(&listed, reserve, enabled, oracle_of),
+    )
+}
+
+/// Withdraw `amount` (`u64::MAX`: the whole deposit) to `owner`'s associated token account,
+/// opened if missing. The health check's accounts are passed only while in debt.
+pub fn withdraw(
+    owner: &Pubkey,
+    p: Position,
+    amount: u64,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<Instruction> {
+    let keys = p.reserve;
+    let remaining = if p.state.has_debt() {
+        ix::remaining_accounts(p.state, oracle_of, false)
+    } else {
+        vec![]
+    };
+    let destination = ata(owner, &keys.mint, &keys.token_program);
+    vec![
+        create_ata_idempotent(owner, owner, &keys.mint, &keys.token_program),
+        ix::withdraw(
+            owner,
+            p.market,
+            keys,
+            p.obligation,
+            &destination,
+            amount,
+            remaining,
+        ),
+    ]
+}
+
+/// Borrow `amount` to `owner`'s associated token account, opened if missing; the health check
+/// lists the obligation as the borrow will leave it.
+pub fn borrow(
+    owner: &Pubkey,
+    p: Position,
+    amount: u64,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<Instruction> {
+    let keys = p.reserve;
+    let after = ix::after_borrow(p.state, &keys.reserve);
+    let destination = ata(owner, &keys.mint, &keys.token_program);
+    vec![
+        create_ata_idempotent(owner, owner, &keys.mint, &keys.token_program),
+        ix::borrow(
+            owner,
+            p.market,
+            keys,
+            p.obligation,
+            &destination,
+            amount,
+            ix::remaining_accounts(&after, oracle_of, false),
+        ),
+    ]
+}
+
+/// `payer` repays `amount` (`u64::MAX`: exactly the debt) of `obligation`'s borrow from its
+/// associated token account. Anyone may repay; no state is needed.
+pub fn repay(
+    payer: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    obligation: &Pubkey,
+    amount: u64,
+) -> Vec<Instruction> {
+    let source = ata(payer, &keys.mint, &keys.token_program);
+    vec![ix::repay(payer, market, keys, obligation, &source, amount)]
+}
+
+/// One liquidation as the reference keeper sends it, without its compute budget: the
+/// liquidator's collateral account opened if missing, its obligation 0 opened first when it
+/// takes shares and has none (`open_liquidator_obligation`), then `liquidate` with every
+/// position's reserve writable (a liquidation may realize bad debt on any of them).
+#[allow(clippy::too_many_arguments)]
+pub fn liquidation(
+    liquidator: &Pubkey,
+    market: &Pubkey,
+    obligation: &Pubkey,
+    state: &Obligation,
+    repay: &ReserveKeys,
+    collateral: &ReserveKeys,
+    args: LiquidateArgs,
+    open_liquidator_obligation: bool,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<Instruction> {
+    let mut instructions = vec![create_ata_idempotent(
+        liquidator,
+        liquidator,
+        &collateral.mint,
+        &collateral.token_program,
+    )];
+    let liquidator_obligation = ix::obligation_address(market, liquidator, 0);
+    if args.receive_shares && open_liquidator_obligation {
+        instructions.push(ix::init_obligation(liquidator, market, 0));
+    }
+    instructions.push(ix::liquidate(
+        &LiquidationAccounts {
+            liquidator: *liquidator,
+            market: *market,
+            obligation: *obligation,
+            repay_source: ata(liquidator, &repay.mint, &repay.token_program),
+            collateral_destination: Some(ata(
+                liquidator,
+                &collateral.mint,
+                &collateral.token_program,
+            )),
+            liquidator_obligation: args.receive_shares.then_some(liquidator_obligation),
+        },
+        repay,
+        collateral,
+        args,
+        ix::remaining_accounts(state, oracle_of, true),
+    ));
+    instructions
+}

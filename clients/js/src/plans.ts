@@ -1,0 +1,292 @@
+// Whole operations as instruction lists, from state a client has already read: what the
+// `ballast` wallet commands and keeper send (`ballast_client::plans` in Rust, held equal by the
+// shared fixtures). No network here; `transactions.ts` reads the state and adds a blockhash.
+import {
+  AccountRole,
+  type AccountMeta,
+  type Address,
+  type Instruction,
+  type TransactionSigner,
+} from '@solana/kit';
+
+import {
+  findAssociatedTokenAddress,
+  findObligationAddress,
+  ASSOCIATED_TOKEN_PROGRAM_ADDRESS,
+  SYSTEM_PROGRAM_ADDRESS,
+  type ReserveKeys,
+} from './addresses';
+import {
+  getBorrowInstruction,
+  getDepositInstruction,
+  getInitObligationInstruction,
+  getLiquidateInstruction,
+  getRepayInstruction,
+  getSetCollateralInstruction,
+  getWithdrawInstruction,
+  type Obligation,
+} from './generated';
+import {
+  afterBorrow,
+  afterDeposit,
+  hasDebt,
+  remainingAccounts,
+  setCollateralRemaining,
+  type OracleOf,
+} from './positions';
+
+/** `withdraw` / `repay` amount meaning "all of it" (the program's own convention). */
+export const ALL = 0xffff_ffff_ffff_ffffn;
+
+export const COMPUTE_BUDGET_PROGRAM_ADDRESS =
+  'ComputeBudget111111111111111111111111111111' as Address;
+
+function withRemaining<T extends Instruction>(ix: T, remaining: AccountMeta[]): Instruction {
+  return { ...ix, accounts: [...(ix.accounts ?? []), ...remaining] };
+}
+
+/** The Associated Token program's `CreateIdempotent`: opens `owner`'s account if missing. */
+export async function createAssociatedTokenIdempotent(
+  payer: TransactionSigner,
+  owner: Address,
+  mint: Address,
+  tokenProgram: Address,
+): Promise<Instruction> {
+  const ata = await findAssociatedTokenAddress(owner, mint, tokenProgram);
+  return {
+    programAddress: ASSOCIATED_TOKEN_PROGRAM_ADDRESS,
+    accounts: [
+      { address: payer.address, role: AccountRole.WRITABLE_SIGNER, signer: payer } as AccountMeta,
+      { address: ata, role: AccountRole.WRITABLE },
+      { address: owner, role: AccountRole.READONLY },
+      { address: mint, role: AccountRole.READONLY },
+      { address: SYSTEM_PROGRAM_ADDRESS, role: AccountRole.READONLY },
+      { address: tokenProgram, role: AccountRole.READONLY },
+    ],
+    data: new Uint8Array([1]),
+  };
+}
+
+/** Compute Budget `SetComputeUnitLimit` and `SetComputeUnitPrice` (micro-lamports per CU). */
+export function computeBudget(unitLimit: number, microLamportsPerUnit: bigint): Instruction[] {
+  const limit = new Uint8Array(5);
+  limit[0] = 2;
+  new DataView(limit.buffer).setUint32(1, unitLimit, true);
+  const price = new Uint8Array(9);
+  price[0] = 3;
+  new DataView(price.buffer).setBigUint64(1, microLamportsPerUnit, true);
+  return [
+    { programAddress: COMPUTE_BUDGET_PROGRAM_ADDRESS, data: limit },
+    { programAddress: COMPUTE_BUDGET_PROGRAM_ADDRESS, data: price },
+  ];
+}
+
+export type PositionInput = {
+  market: Address;
+  reserve: ReserveKeys;
+  obligation: Address;
+  /** The obligation as read from chain. */
+  state: Obligation;
+  amount: number | bigint;
+  oracleOf: OracleOf;
+};
+
+/**
+ * Deposit from the owner's associated token account. A deposit made while in debt opens its slot
+ * with collateral disabled (a deposit reads no price); it is meant as collateral, so it is
+ * enabled in the same transaction, at a strict price for that reserve.
+ */
+export async function planDeposit(
+  owner: TransactionSigner,
+  p: PositionInput,
+): Promise<Instruction[]> {
+  const source = await findAssociatedTokenAddress(owner.address, p.reserve.mint, p.reserve.tokenProgram);
+  const instructions: Instruction[] = [
+    getDepositInstruction({
+      owner,
+      market: p.market,
+      reserve: p.reserve.reserve,
+      obligation: p.obligation,
+      mint: p.reserve.mint,
+      liquidityVault: p.reserve.liquidityVault,
+      source,
+      tokenProgram: p.reserve.tokenProgram,
+      amount: p.amount,
+    }),
+  ];
+  const opensSlot = !p.state.deposits.some(d => d.reserve === p.reserve.reserve);
+  if (hasDebt(p.state) && opensSlot) {
+    instructions.push(
+      planSetCollateral(owner, { ...p, state: afterDeposit(p.state, p.reserve.reserve) }, true),
+    );
+  }
+  return instructions;
+}
+
+/** Enables or disables a deposit as collateral. */
+export function planSetCollateral(
+  owner: TransactionSigner,
+  p: Omit<PositionInput, 'amount'>,
+  enabled: boolean,
+): Instruction {
+  return withRemaining(
+    getSetCollateralInstruction({
+      owner,
+      market: p.market,
+      obligation: p.obligation,
+      reserve: p.reserve.reserve,
+      enabled,
+    }),
+    setCollateralRemaining(p.state, p.reserve.reserve, enabled, p.oracleOf),
+  );
+}
+
+/** Withdraw to the owner's associated token account (opened if missing); `ALL` for everything. */
+export async function planWithdraw(
+  owner: TransactionSigner,
+  p: PositionInput,
+): Promise<Instruction[]> {
+  const { mint, tokenProgram } = p.reserve;
+  const destination = await findAssociatedTokenAddress(owner.address, mint, tokenProgram);
+  const remaining = hasDebt(p.state) ? remainingAccounts(p.state, p.oracleOf) : [];
+  return [
+    await createAssociatedTokenIdempotent(owner, owner.address, mint, tokenProgram),
+    withRemaining(
+      getWithdrawInstruction({
+        owner,
+        market: p.market,
+        reserve: p.reserve.reserve,
+        obligation: p.obligation,
+        mint,
+        liquidityVault: p.reserve.liquidityVault,
+        destination,
+        tokenProgram,
+        amount: p.amount,
+      }),
+      remaining,
+    ),
+  ];
+}
+
+/** Borrow to the owner's associated token account (opened if missing). */
+export async function planBorrow(owner: TransactionSigner, p: PositionInput): Promise<Instruction[]> {
+  const { mint, tokenProgram } = p.reserve;
+  const destination = await findAssociatedTokenAddress(owner.address, mint, tokenProgram);
+  return [
+    await createAssociatedTokenIdempotent(owner, owner.address, mint, tokenProgram),
+    withRemaining(
+      getBorrowInstruction({
+        owner,
+        market: p.market,
+        reserve: p.reserve.reserve,
+        obligation: p.obligation,
+        mint,
+        liquidityVault: p.reserve.liquidityVault,
+        destination,
+        tokenProgram,
+        amount: p.amount,
+      }),
+      remainingAccounts(afterBorrow(p.state, p.reserve.reserve), p.oracleOf),
+    ),
+  ];
+}
+
+/** Anyone repays from their associated token account; `ALL` repays exactly the debt. */
+export async function planRepay(
+  payer: TransactionSigner,
+  p: Omit<PositionInput, 'state' | 'oracleOf'>,
+): Promise<Instruction[]> {
+  const source = await findAssociatedTokenAddress(payer.address, p.reserve.mint, p.reserve.tokenProgram);
+  return [
+    getRepayInstruction({
+      payer,
+      market: p.market,
+      reserve: p.reserve.reserve,
+      obligation: p.obligation,
+      mint: p.reserve.mint,
+      liquidityVault: p.reserve.liquidityVault,
+      source,
+      tokenProgram: p.reserve.tokenProgram,
+      amount: p.amount,
+    }),
+  ];
+}
+
+export type LiquidationInput = {
+  market: Address;
+  obligation: Address;
+  state: Obligation;
+  repay: ReserveKeys;
+  collateral: ReserveKeys;
+  maxRepay: number | bigint;
+  minCollateralOut: number | bigint;
+  /** Take the collateral as supply shares in the liquidator's obligation 0. */
+  receiveShares: boolean;
+  /** Open the liquidator's obligation 0 first (when `receiveShares` and it does not exist). */
+  openLiquidatorObligation?: boolean;
+  oracleOf: OracleOf;
+};
+
+/**
+ * A liquidation as the reference keeper sends it (without its compute budget): the liquidator's
+ * collateral account opened if missing, then `liquidate` with every position's reserve writable.
+ */
+export async function planLiquidation(
+  liquidator: TransactionSigner,
+  p: LiquidationInput,
+): Promise<Instruction[]> {
+  const instructions: Instruction[] = [
+    await createAssociatedTokenIdempotent(
+      liquidator,
+      liquidator.address,
+      p.collateral.mint,
+      p.collateral.tokenProgram,
+    ),
+  ];
+  const liquidatorObligation = await findObligationAddress(p.market, liquidator.address, 0);
+  if (p.receiveShares && p.openLiquidatorObligation) {
+    instructions.push(
+      getInitObligationInstruction({
+        owner: liquidator,
+        market: p.market,
+        obligation: liquidatorObligation,
+        index: 0,
+      }),
+    );
+  }
+  const repaySource = await findAssociatedTokenAddress(
+    liquidator.address,
+    p.repay.mint,
+    p.repay.tokenProgram,
+  );
+  const collateralDestination = await findAssociatedTokenAddress(
+    liquidator.address,
+    p.collateral.mint,
+    p.collateral.tokenProgram,
+  );
+  instructions.push(
+    withRemaining(
+      getLiquidateInstruction({
+        liquidator,
+        market: p.market,
+        obligation: p.obligation,
+        repayReserve: p.repay.reserve,
+        collateralReserve: p.collateral.reserve,
+        repayMint: p.repay.mint,
+        collateralMint: p.collateral.mint,
+        repayLiquidityVault: p.repay.liquidityVault,
+        collateralLiquidityVault: p.collateral.liquidityVault,
+        repaySource,
+        collateralDestination,
+        liquidatorObligation: p.receiveShares ? liquidatorObligation : undefined,
+        repayTokenProgram: p.repay.tokenProgram,
+        collateralTokenProgram: p.collateral.tokenProgram,
+        maxRepay: p.maxRepay,
+        minCollateralOut: p.minCollateralOut,
+        receiveShares: p.receiveShares,
+      }),
+      remainingAccounts(p.state, p.oracleOf, true),
+    ),
+  );
+  return instructions;
+}
