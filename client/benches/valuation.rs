@@ -22,6 +22,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, AccountSerialize, Space};
 use ballast::math::health::HealthTotals;
 use ballast::math::liquidation::{size_liquidation, LiquidationRequest, PositionQuote};
+use ballast::math::shares::scaled_debt_for_borrow_ceil;
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::math::WAD;
 use ballast::state::{
@@ -95,7 +96,8 @@ fn reserve(index: u8, decimals: u8) -> Reserve {
     let unit = 10u64.pow(u32::from(decimals));
     reserve.available_liquidity = 600_000 * unit;
     reserve.borrow_index = WAD + WAD / 50;
-    reserve.total_scaled_debt = u128::from(400_000 * unit) * WAD * WAD / reserve.borrow_index;
+    reserve.total_scaled_debt =
+        scaled_debt_for_borrow_ceil(400_000 * unit, reserve.borrow_index).expect("scaled");
     reserve.total_shares = u128::from(1_000_000 * unit) * 1_000_000;
     reserve.last_accrual_ts = LAST_ACCRUAL;
     reserve
@@ -127,7 +129,8 @@ fn market() -> (Obligation, Vec<u8>, Vec<PricedReserve>) {
         .collect();
     let zeroes = vec![0u8; 8 + Obligation::INIT_SPACE];
     let mut obligation = Obligation::try_deserialize_unchecked(&mut &zeroes[..]).expect("zeroed");
-    // $2 000 of collateral in each deposit, $2 700 of debt in each borrow: HF ≈ 8 000 / 8 100 · …
+    // $2 000 of collateral in each of 5 deposits, $2 700 of debt in each of 3 borrows:
+    // HF = 0.8 × 10 000 / 8 100 ≈ 0.99 before interest (liquidatable: the keeper's case).
     for (slot, priced) in reserves[..MAX_DEPOSITS].iter().enumerate() {
         let usd_per_token = priced.price.mantissa as f64 * 10f64.powi(priced.price.expo);
         let tokens =
@@ -144,7 +147,8 @@ fn market() -> (Obligation, Vec<u8>, Vec<PricedReserve>) {
             (2_700.0 / usd_per_token * 10f64.powi(i32::from(priced.reserve.decimals))) as u128;
         obligation.borrows[slot] = ObligationBorrow {
             reserve: priced.key,
-            scaled_debt: tokens * WAD * WAD / priced.reserve.borrow_index,
+            scaled_debt: scaled_debt_for_borrow_ceil(tokens as u64, priced.reserve.borrow_index)
+                .expect("scaled"),
         };
     }
     assert_eq!(MAX_DEPOSITS + MAX_BORROWS, MAX_POSITIONS);
