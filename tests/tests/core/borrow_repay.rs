@@ -283,16 +283,9 @@ async fn a_borrow_from_another_markets_reserve_is_refused() {
             1_000_000,
             remaining.clone(),
         );
-        send_refused(
-            &mut h,
-            ix,
-            &borrower,
-            BallastError::WrongMarket,
-            &[&borrower],
-            &extra,
-            &before,
-        )
-        .await;
+        untouched(&[&borrower], &extra, &before)
+            .refuses(&mut h, ix, &borrower, BallastError::WrongMarket)
+            .await;
     }
 }
 
@@ -638,16 +631,9 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
         &borrower.tokens[BTC],
         1_000,
     );
-    send_refused(
-        &mut h,
-        ix,
-        &borrower,
-        BallastError::WrongMint,
-        &[&borrower],
-        &extra,
-        &before,
-    )
-    .await;
+    untouched(&[&borrower], &extra, &before)
+        .refuses(&mut h, ix, &borrower, BallastError::WrongMint)
+        .await;
     for market in [h.market, foreign.market] {
         let ix = client::repay(
             &borrower.pubkey(),
@@ -657,16 +643,9 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
             &borrower.tokens[USDC],
             1_000,
         );
-        send_refused(
-            &mut h,
-            ix,
-            &borrower,
-            BallastError::WrongMarket,
-            &[&borrower],
-            &extra,
-            &before,
-        )
-        .await;
+        untouched(&[&borrower], &extra, &before)
+            .refuses(&mut h, ix, &borrower, BallastError::WrongMarket)
+            .await;
     }
 }
 

@@ -267,16 +267,9 @@ async fn only_the_owner_switches_collateral_and_only_through_its_market() {
         false,
         vec![],
     );
-    send_refused(
-        &mut h,
-        ix,
-        &thief,
-        BallastError::NotObligationOwner,
-        &[&user, &thief],
-        &extra,
-        &before,
-    )
-    .await;
+    untouched(&[&user, &thief], &extra, &before)
+        .refuses(&mut h, ix, &thief, BallastError::NotObligationOwner)
+        .await;
     let ix = client::set_collateral(
         &user.pubkey(),
         &foreign.market,
@@ -285,14 +278,7 @@ async fn only_the_owner_switches_collateral_and_only_through_its_market() {
         false,
         vec![],
     );
-    send_refused(
-        &mut h,
-        ix,
-        &user,
-        BallastError::WrongMarket,
-        &[&user, &thief],
-        &extra,
-        &before,
-    )
-    .await;
+    untouched(&[&user, &thief], &extra, &before)
+        .refuses(&mut h, ix, &user, BallastError::WrongMarket)
+        .await;
 }

@@ -145,6 +145,39 @@ pub async fn send_refused(
     assert_refused_with(h, result, expected, users, extra, before).await;
 }
 
+/// What a refused instruction must leave as it was: `users`' accounts and `extra`, as `before`.
+pub struct Untouched<'a> {
+    users: &'a [&'a User],
+    extra: &'a [Pubkey],
+    before: &'a [Option<Account>],
+}
+
+/// The accounts a refusal must leave untouched (see [`Untouched::refuses`]).
+pub fn untouched<'a>(
+    users: &'a [&'a User],
+    extra: &'a [Pubkey],
+    before: &'a [Option<Account>],
+) -> Untouched<'a> {
+    Untouched {
+        users,
+        extra,
+        before,
+    }
+}
+
+impl Untouched<'_> {
+    /// Sends `ix` signed by `signer`: it fails with `expected` and changes nothing.
+    pub async fn refuses(
+        &self,
+        h: &mut Harness,
+        ix: Instruction,
+        signer: &User,
+        expected: BallastError,
+    ) {
+        send_refused(h, ix, signer, expected, self.users, self.extra, self.before).await;
+    }
+}
+
 /// Lamports of an account (0 if absent).
 pub async fn lamports(h: &mut Harness, address: &Pubkey) -> u64 {
     h.account(address).await.map_or(0, |a| a.lamports)

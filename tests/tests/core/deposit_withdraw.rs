@@ -264,16 +264,9 @@ async fn a_deposit_into_another_markets_reserve_is_refused() {
         &user.tokens[USDC],
         1_000,
     );
-    send_refused(
-        &mut h,
-        ix,
-        &user,
-        BallastError::WrongMarket,
-        &[&user],
-        &extra,
-        &before,
-    )
-    .await;
+    untouched(&[&user], &extra, &before)
+        .refuses(&mut h, ix, &user, BallastError::WrongMarket)
+        .await;
     // The other market with its own reserve, but this market's obligation.
     let ix = client::deposit(
         &user.pubkey(),
@@ -283,16 +276,9 @@ async fn a_deposit_into_another_markets_reserve_is_refused() {
         &user.tokens[USDC],
         1_000,
     );
-    send_refused(
-        &mut h,
-        ix,
-        &user,
-        BallastError::WrongMarket,
-        &[&user],
-        &extra,
-        &before,
-    )
-    .await;
+    untouched(&[&user], &extra, &before)
+        .refuses(&mut h, ix, &user, BallastError::WrongMarket)
+        .await;
 }
 
 // ----- withdraw ---------------------------------------------------------------------------
@@ -477,16 +463,9 @@ async fn a_withdrawal_through_another_markets_reserve_is_refused() {
             1_000,
             vec![],
         );
-        send_refused(
-            &mut h,
-            ix,
-            &user,
-            BallastError::WrongMarket,
-            &[&user],
-            &extra,
-            &before,
-        )
-        .await;
+        untouched(&[&user], &extra, &before)
+            .refuses(&mut h, ix, &user, BallastError::WrongMarket)
+            .await;
     }
 }
 
