@@ -498,10 +498,9 @@ impl Demo<'_> {
             let units = self.m.tokens(asset, whole);
             self.m.mint(&admin, asset, units).await?;
             let view = self.m.view().await?;
-            let keys = wallet::reserve_keys(
-                &self.m.assets[asset].reserve,
-                &view.reserves[&self.m.assets[asset].reserve].reserve,
-            );
+            let keys = view
+                .keys(&self.m.assets[asset].reserve)
+                .expect("a reserve of the view");
             let source = ata(&admin, &keys.mint, &keys.token_program);
             let ix = client::fund_reserve(&admin, &self.m.market, &keys, &source, units);
             let signer = self.m.admin.insecure_clone();
@@ -819,7 +818,7 @@ impl Demo<'_> {
         let mut swept = vec![];
         for asset in 0..self.m.assets.len() {
             let reserve = self.m.assets[asset].reserve;
-            let keys = wallet::reserve_keys(&reserve, &view.reserves[&reserve].reserve);
+            let keys = view.keys(&reserve).expect("a reserve of the view");
             let treasury = ata(&admin.pubkey(), &keys.mint, &keys.token_program);
             let before = self.m.token_balance(&treasury).await?;
             let ix = client::collect_fees(&admin.pubkey(), &self.m.market, &keys, &treasury);

@@ -31,7 +31,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
 
 use ballast_client::chain::{ata, token_amount, Chain, ChainError};
-use ballast_client::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
+use ballast_client::view::{decode, MarketView, OBLIGATION_LEN};
 
 /// How the keeper behaves.
 #[derive(Debug, Clone)]
@@ -583,11 +583,8 @@ impl Keeper {
     ) -> anyhow::Result<Vec<Instruction>> {
         let keeper = chain.wallet().pubkey();
         let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
-            let entry = view
-                .reserves
-                .get(reserve)
-                .with_context(|| format!("unknown reserve {reserve}"))?;
-            Ok(ReserveKeys::of(reserve, &entry.reserve))
+            view.keys(reserve)
+                .with_context(|| format!("unknown reserve {reserve}"))
         };
         let repay = keys(&plan.repay_reserve)?;
         let collateral = keys(&plan.collateral_reserve)?;
@@ -608,12 +605,7 @@ impl Keeper {
                 receive_shares: plan.receive_shares,
             },
             open_liquidator_obligation,
-            |reserve| {
-                view.reserves
-                    .get(reserve)
-                    .map(|e| oracle_of(&e.reserve))
-                    .unwrap_or_default()
-            },
+            |reserve| view.oracle_for(reserve),
         ));
         Ok(instructions)
     }

@@ -15,15 +15,10 @@ use solana_sdk::signature::{Keypair, Signature, Signer};
 
 use crate::format::{amount, amount_short, table, usd, wad_percent, wad_ratio};
 use ballast_client::chain::Chain;
-use ballast_client::view::{decode, liquidation_prices, oracle_of, price_f64, MarketView};
+use ballast_client::view::{decode, liquidation_prices, price_f64, MarketView};
 
 /// `withdraw` / `repay` amount meaning "all of it" (the program's own convention).
 pub const ALL: u64 = u64::MAX;
-
-/// The addresses of a reserve, from its stored state.
-pub fn reserve_keys(key: &Pubkey, reserve: &Reserve) -> ReserveKeys {
-    ReserveKeys::of(key, reserve)
-}
 
 /// A symbol for `mint`: from the shipped market files, else a short address.
 pub fn symbol(mint: &Pubkey) -> String {
@@ -74,16 +69,6 @@ pub async fn create_obligation<C: Chain>(
     Ok(client::obligation_address(market, &owner.pubkey(), index))
 }
 
-/// The price account `view` passes for each of its reserves.
-fn oracles(view: &MarketView) -> impl Fn(&Pubkey) -> Pubkey + '_ {
-    |key| {
-        view.reserves
-            .get(key)
-            .map(|e| oracle_of(&e.reserve))
-            .unwrap_or_default()
-    }
-}
-
 /// Reads `obligation`, plans with `plan` on `reserve` and sends it signed by `signer`.
 async fn send_plan<C: Chain>(
     chain: &mut C,
@@ -115,7 +100,7 @@ pub async fn deposit<C: Chain>(
     amount: u64,
 ) -> anyhow::Result<Signature> {
     send_plan(chain, view, owner, obligation, reserve, |p| {
-        plans::deposit(&owner.pubkey(), p, amount, oracles(view))
+        plans::deposit(&owner.pubkey(), p, amount, |r| view.oracle_for(r))
     })
     .await
 }
@@ -130,12 +115,9 @@ pub async fn set_collateral<C: Chain>(
     enabled: bool,
 ) -> anyhow::Result<Signature> {
     send_plan(chain, view, owner, obligation, reserve, |p| {
-        vec![plans::set_collateral(
-            &owner.pubkey(),
-            p,
-            enabled,
-            oracles(view),
-        )]
+        vec![plans::set_collateral(&owner.pubkey(), p, enabled, |r| {
+            view.oracle_for(r)
+        })]
     })
     .await
 }
@@ -150,7 +132,7 @@ pub async fn withdraw<C: Chain>(
     amount: u64,
 ) -> anyhow::Result<Signature> {
     send_plan(chain, view, owner, obligation, reserve, |p| {
-        plans::withdraw(&owner.pubkey(), p, amount, oracles(view))
+        plans::withdraw(&owner.pubkey(), p, amount, |r| view.oracle_for(r))
     })
     .await
 }
@@ -165,7 +147,7 @@ pub async fn borrow<C: Chain>(
     amount: u64,
 ) -> anyhow::Result<Signature> {
     send_plan(chain, view, owner, obligation, reserve, |p| {
-        plans::borrow(&owner.pubkey(), p, amount, oracles(view))
+        plans::borrow(&owner.pubkey(), p, amount, |r| view.oracle_for(r))
     })
     .await
 }
@@ -185,11 +167,8 @@ pub async fn repay<C: Chain>(
 }
 
 fn keys_of(view: &MarketView, reserve: &Pubkey) -> anyhow::Result<ReserveKeys> {
-    let entry = view
-        .reserves
-        .get(reserve)
-        .with_context(|| format!("unknown reserve {reserve}"))?;
-    Ok(reserve_keys(reserve, &entry.reserve))
+    view.keys(reserve)
+        .with_context(|| format!("unknown reserve {reserve}"))
 }
 
 // ----- read-outs ---------------------------------------------------------------------------

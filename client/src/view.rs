@@ -152,22 +152,28 @@ impl MarketView {
         entry.reserve.projected(self.now).ok()
     }
 
+    /// The price account passed for `reserve` in health checks (the default key for a reserve
+    /// not in the view, which the program then refuses by name).
+    pub fn oracle_for(&self, reserve: &Pubkey) -> Pubkey {
+        self.reserves
+            .get(reserve)
+            .map(|e| oracle_of(&e.reserve))
+            .unwrap_or_default()
+    }
+
+    /// The addresses of `reserve`, from its state in the view.
+    pub fn keys(&self, reserve: &Pubkey) -> Option<crate::ReserveKeys> {
+        let entry = self.reserves.get(reserve)?;
+        Some(crate::ReserveKeys::of(reserve, &entry.reserve))
+    }
+
     /// The canonical remaining accounts for `obligation` (reserves writable when `writable`).
     pub fn remaining_accounts(
         &self,
         obligation: &Obligation,
         writable: bool,
     ) -> Vec<anchor_lang::prelude::AccountMeta> {
-        crate::instructions::remaining_accounts(
-            obligation,
-            |reserve| {
-                self.reserves
-                    .get(reserve)
-                    .map(|e| oracle_of(&e.reserve))
-                    .unwrap_or_default()
-            },
-            writable,
-        )
+        crate::instructions::remaining_accounts(obligation, |r| self.oracle_for(r), writable)
     }
 
     /// Values `obligation` exactly as the program does: `Valuation::load` over its canonical

@@ -183,14 +183,12 @@ async fn liquidation_attempt(
         .await
         .unwrap();
     let admin: Keypair = m.admin.insecure_clone();
-    let repay = wallet::reserve_keys(
-        &m.assets[USDC].reserve,
-        &view.reserves[&m.assets[USDC].reserve].reserve,
-    );
-    let collateral = wallet::reserve_keys(
-        &m.assets[SOL].reserve,
-        &view.reserves[&m.assets[SOL].reserve].reserve,
-    );
+    let repay = view
+        .keys(&m.assets[USDC].reserve)
+        .expect("a reserve of the view");
+    let collateral = view
+        .keys(&m.assets[SOL].reserve)
+        .expect("a reserve of the view");
     let ix = client::liquidate(
         &LiquidationAccounts {
             liquidator: admin.pubkey(),

@@ -130,21 +130,6 @@ pub async fn assert_refused_with(
     assert_refused(h, result, custom_error(expected), users, extra, before).await;
 }
 
-/// Sends `ix` signed by `signer` and asserts what `assert_refused_with` asserts: the program's
-/// `expected` error, and `users`' accounts and `extra` exactly as `before`.
-pub async fn send_refused(
-    h: &mut Harness,
-    ix: Instruction,
-    signer: &User,
-    expected: BallastError,
-    users: &[&User],
-    extra: &[Pubkey],
-    before: &[Option<Account>],
-) {
-    let result = h.send(&[ix], &[&signer.keypair]).await;
-    assert_refused_with(h, result, expected, users, extra, before).await;
-}
-
 /// What a refused instruction must leave as it was: `users`' accounts and `extra`, as `before`.
 pub struct Untouched<'a> {
     users: &'a [&'a User],
@@ -174,7 +159,8 @@ impl Untouched<'_> {
         signer: &User,
         expected: BallastError,
     ) {
-        send_refused(h, ix, signer, expected, self.users, self.extra, self.before).await;
+        let result = h.send(&[ix], &[&signer.keypair]).await;
+        assert_refused_with(h, result, expected, self.users, self.extra, self.before).await;
     }
 }
 
