@@ -16,4 +16,5 @@ pub mod keeper;
 pub mod localnet;
 pub mod migrate;
 pub mod stdio;
+pub mod stress;
 pub mod wallet;

@@ -119,6 +119,17 @@ enum Command {
     Collateral(CollateralArgs),
     /// Each position, the health factor, the borrow limit and liquidation prices.
     Health(OwnerArgs),
+    /// What a crash would cost: move prices, run the keeper's cascade on a copy of the market
+    /// (sends nothing).
+    Stress(StressArgs),
+}
+
+#[derive(Args)]
+struct StressArgs {
+    /// A price move, `ASSET=PERCENT` (symbol or mint; −95 … +200), e.g. `--move SOL=-40`;
+    /// repeat for several assets.
+    #[arg(long = "move", value_name = "ASSET=PERCENT", required = true)]
+    moves: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -259,7 +270,10 @@ fn main() {
 /// Whether the command signs anything (read-only commands run without a keypair file).
 fn signs(command: &Command) -> bool {
     match command {
-        Command::Market { .. } | Command::Reserve { .. } | Command::Health(_) => false,
+        Command::Market { .. }
+        | Command::Reserve { .. }
+        | Command::Health(_)
+        | Command::Stress(_) => false,
         Command::Obligation {
             command: ObligationCommand::Show(_),
         } => false,
@@ -423,6 +437,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let obligation = wallet::read_obligation(&mut chain, &key).await?;
             let report = wallet::health_report(&view, &key, &obligation)?;
             print(cli.output, &report, wallet::health_text);
+        }
+        Command::Stress(args) => {
+            let market = market_of(&cli, None, &wallet.pubkey())?;
+            let state = ballast_app::stress::MarketState::load(&mut chain, &market).await?;
+            let mut shock = ballast_app::stress::Shock::default();
+            for text in &args.moves {
+                let (asset, percent) = text
+                    .split_once('=')
+                    .with_context(|| format!("--move {text}: write ASSET=PERCENT"))?;
+                let (reserve, _) = wallet::find_reserve(&state.view, asset)?;
+                let bps = ballast_app::stress::parse_move_percent(percent)
+                    .with_context(|| format!("--move {text}"))?;
+                shock.moves.insert(reserve, bps);
+            }
+            let outcome = ballast_app::stress::simulate(
+                &state,
+                &shock,
+                &ballast_app::stress::SimConfig::new(wallet.pubkey()),
+            );
+            print(cli.output, &outcome, ballast_app::stress::outcome_text);
         }
         Command::Deposit(args) | Command::Borrow(args) => {
             let market = market_of(&cli, None, &wallet.pubkey())?;

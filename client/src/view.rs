@@ -60,6 +60,7 @@ pub struct ReserveEntry {
 }
 
 /// The market, its reserves and their oracles at one moment.
+#[derive(Clone)]
 pub struct MarketView {
     pub key: Pubkey,
     pub market: Market,

@@ -7,5 +7,6 @@ mod health_equivalence;
 mod keeper;
 mod migrate;
 mod rpc;
+mod stress;
 mod support;
 mod wallet;

@@ -439,6 +439,39 @@ async fn the_wallet_commands_migrate_and_the_keeper_tell_the_same_story_over_rpc
     // BTC falls 1/6: the borrower is liquidatable. The keeper's dry run plans, its real run
     // liquidates, on both chains alike.
     t.publish(BTC, 50_000.0).await;
+    // What a further −50 % would cost, by the binary over RPC and in process on the bank.
+    let state = ballast_app::stress::MarketState::load(&mut t.bank.chain, &market)
+        .await
+        .unwrap();
+    let shock = ballast_app::stress::Shock {
+        moves: [(t.bank.assets[BTC].reserve, -5_000)].into(),
+    };
+    let simulated = ballast_app::stress::simulate(
+        &state,
+        &shock,
+        &ballast_app::stress::SimConfig::new(t.keeper.pubkey()),
+    );
+    assert!(!simulated.liquidations.is_empty());
+    assert_eq!(
+        t.run(
+            "keeper",
+            &["stress", "--move", "BTC=-50", "--output", "json"]
+        )
+        .json(),
+        serde_json::to_value(&simulated).unwrap()
+    );
+    assert_eq!(
+        t.run("keeper", &["stress", "--move", "BTC=-50"]).human(),
+        ballast_app::stress::outcome_text(&simulated)
+    );
+    let refused = t.run("keeper", &["stress", "--move", "BTC=-99"]);
+    assert!(
+        refused.error().contains("between -95% and +200%"),
+        "{}",
+        refused.stderr
+    );
+    t.assert_same_accounts("after the stress test (it sends nothing)")
+        .await;
     let mut config = KeeperConfig::new(market);
     config.dry_run = true;
     t.bank.chain.set_wallet(t.keeper.insecure_clone());

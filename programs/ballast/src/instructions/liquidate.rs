@@ -1,11 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::realize_bad_debt::write_off_obligation;
+use super::realize_bad_debt::{
+    emit_written_off, write_off_positions, AccountReserves, ReserveSet, WrittenOff,
+};
 use super::token::{require_user_token_account, transfer_into_vault, transfer_out};
 use crate::errors::{BallastError, MathResultExt};
 use crate::events::Liquidated;
-use crate::math::liquidation::{size_liquidation, LiquidationRegime};
+use crate::math::liquidation::{size_liquidation, LiquidationOutcome, LiquidationRegime};
 use crate::oracle::PricePolicyKind;
 use crate::state::{seeds, Market, Obligation, Reserve, PAUSE_LIQUIDATE};
 use crate::valuation::Valuation;
@@ -138,17 +140,17 @@ pub fn handle_liquidate<'info>(
     }
     accounts.repay_reserve.accrue_interest(now)?;
     accounts.collateral_reserve.accrue_interest(now)?;
-    let borrow = *accounts
+    accounts
         .obligation
         .borrow(&repay_key)
         .ok_or(BallastError::NoBorrowInReserve)?;
-    let deposit = *accounts
+    accounts
         .obligation
         .deposit(&collateral_key)
         .filter(|deposit| deposit.collateral_enabled)
         .ok_or(BallastError::NoDepositInReserve)?;
 
-    // 2.
+    // 2.–5.
     let mut valuation = Valuation::load(
         &market_key,
         market,
@@ -161,111 +163,35 @@ pub fn handle_liquidate<'info>(
         PricePolicyKind::Liquidation,
         now,
     )?;
-    let before = valuation.totals(&accounts.obligation)?;
-    require!(before.is_liquidatable(), BallastError::ObligationHealthy);
-    let health_before = before.health_factor_wad().or_err()?;
-    for key in named {
-        if let Some(publish_time) = valuation.publish_time(&key) {
-            let reserve = if key == repay_key {
-                &mut accounts.repay_reserve
-            } else {
-                &mut accounts.collateral_reserve
-            };
-            reserve.last_oracle_publish_time = publish_time;
+    if args.receive_shares {
+        if let Some(liquidator_obligation) = &accounts.liquidator_obligation {
+            require_keys_neq!(
+                liquidator_obligation.key(),
+                obligation_key,
+                BallastError::DuplicateObligation
+            );
         }
     }
-
-    // 3.
-    let request = valuation.liquidation_request(
-        &accounts.obligation,
-        &before,
+    let effect = apply_liquidation(
+        market,
+        &mut accounts.obligation,
+        &mut valuation,
         &repay_key,
         &collateral_key,
-        args.max_repay,
-    )?;
-    let outcome = size_liquidation(&market.liquidation.settings(), &request).or_err()?;
-
-    // 4.
-    let repay_reserve = &mut accounts.repay_reserve;
-    let collateral_reserve = &mut accounts.collateral_reserve;
-    let (repaid, removed_debt) = repay_reserve.repay(outcome.repay_tokens, borrow.scaled_debt)?;
-    accounts.obligation.remove_debt(&repay_key, removed_debt)?;
-    let seized_shares = if outcome.takes_all_collateral {
-        deposit.shares
-    } else {
-        collateral_reserve
-            .shares_for_withdrawal(outcome.seize_tokens)?
-            .min(deposit.shares)
-    };
-    let fee_shares = if outcome.fee_tokens == 0 {
-        0
-    } else {
-        crate::math::fixed::mul_div_ceil(seized_shares, outcome.fee_tokens, outcome.seize_tokens)
-            .or_err()?
-            .min(seized_shares)
-    };
-    let liquidator_shares = seized_shares - fee_shares;
-    accounts
-        .obligation
-        .remove_shares(&collateral_key, seized_shares)?;
-    let fee_value_wad = collateral_reserve.move_shares_to_fund(fee_shares)?;
-    let paid_tokens = if args.receive_shares {
-        let liquidator_obligation = accounts
-            .liquidator_obligation
-            .as_mut()
-            .ok_or(BallastError::LiquidatorObligationRequired)?;
-        require_keys_neq!(
-            liquidator_obligation.key(),
-            obligation_key,
-            BallastError::DuplicateObligation
-        );
-        liquidator_obligation.add_shares(collateral_key, liquidator_shares)?;
-        0
-    } else {
-        collateral_reserve.redeem_shares(liquidator_shares)?
-    };
-
-    // 5.
-    valuation.refresh(&repay_key, repay_reserve);
-    valuation.refresh(&collateral_key, collateral_reserve);
-    let after = valuation.totals(&accounts.obligation)?;
-    let mut health_after = after.health_factor_wad().or_err()?;
-    let obligation = &mut accounts.obligation;
-    let no_collateral_of_value =
-        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&after);
-    if no_collateral_of_value && !valuation.any_liquidation_paused() {
-        let mut live = [
-            (repay_key, &mut **repay_reserve),
-            (collateral_key, &mut **collateral_reserve),
-        ];
-        write_off_obligation(
-            &obligation_key,
-            obligation,
-            ctx.remaining_accounts,
-            &mut live,
+        &mut AccountReserves {
+            live: &mut [
+                (repay_key, &mut *accounts.repay_reserve),
+                (collateral_key, &mut *accounts.collateral_reserve),
+            ],
+            remaining: ctx.remaining_accounts,
             now,
-        )?;
-        health_after = crate::math::health::HEALTH_INFINITE;
-    } else if obligation.has_debt()
-        && outcome.regime == LiquidationRegime::Buffer
-        && !outcome.closes_a_position()
-    {
-        require!(
-            health_after >= health_before,
-            BallastError::HealthNotImproved
-        );
-    }
-    // The floor applies to what the liquidator ends with: shares are valued after any
-    // write-off in this instruction.
-    let collateral_out = if args.receive_shares {
-        collateral_reserve.tokens_for_shares(liquidator_shares)?
-    } else {
-        paid_tokens
-    };
-    require!(
-        collateral_out >= args.min_collateral_out,
-        BallastError::SlippageExceeded
-    );
+        },
+        args,
+        accounts.liquidator_obligation.as_deref_mut(),
+    )?;
+    let repay_reserve = &accounts.repay_reserve;
+    let collateral_reserve = &mut accounts.collateral_reserve;
+    let (repaid, collateral_out) = (effect.repaid, effect.collateral_out);
 
     // 6.
     transfer_into_vault(
@@ -292,6 +218,7 @@ pub fn handle_liquidate<'info>(
             collateral_out,
         )?;
     }
+    emit_written_off(&obligation_key, &effect.written_off);
     emit!(Liquidated {
         obligation: obligation_key,
         liquidator: accounts.liquidator.key(),
@@ -299,11 +226,169 @@ pub fn handle_liquidate<'info>(
         collateral_reserve: collateral_key,
         repaid,
         seized: collateral_out,
-        bonus_bps: outcome.bonus_bps,
-        protocol_fee: u64::try_from(fee_value_wad / crate::math::WAD).unwrap_or(u64::MAX),
+        bonus_bps: effect.outcome.bonus_bps,
+        protocol_fee: u64::try_from(effect.fee_value_wad / crate::math::WAD).unwrap_or(u64::MAX),
         received_as_shares: args.receive_shares,
-        health_before_wad: health_before,
-        health_after_wad: health_after,
+        health_before_wad: effect.health_before_wad,
+        health_after_wad: effect.health_after_wad,
     });
     Ok(())
+}
+
+/// What a liquidation did to the books (the tokens are moved by the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiquidationEffect {
+    pub outcome: LiquidationOutcome,
+    /// Debt tokens taken from the liquidator.
+    pub repaid: u64,
+    /// Shares taken from the obligation, the fee's included.
+    pub seized_shares: u128,
+    /// Shares moved to the fund (the protocol's liquidation fee).
+    pub fee_shares: u128,
+    /// Shares credited to the liquidator (as tokens, or to its obligation).
+    pub liquidator_shares: u128,
+    /// What the liquidator ends with, in collateral tokens (the token value of the shares when
+    /// `receive_shares`, after any write-off).
+    pub collateral_out: u64,
+    /// Value of the fee (collateral token units × WAD).
+    pub fee_value_wad: u128,
+    pub health_before_wad: u128,
+    pub health_after_wad: u128,
+    /// The borrows written off when the liquidation took the last collateral of value.
+    pub written_off: Vec<WrittenOff>,
+}
+
+/// The liquidation's state transition (steps 2–5 of `handle_liquidate`), on any
+/// [`ReserveSet`]: the program runs it on its accounts, and a simulation (the dashboard's
+/// stress test) on a copy of the market, so both change the books identically. `valuation`
+/// holds the obligation's reserves, `repay` and `collateral` already accrued, at the prices of
+/// the liquidation policy; `reserves` must hold every reserve of the obligation.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_liquidation(
+    market: &Market,
+    obligation: &mut Obligation,
+    valuation: &mut Valuation,
+    repay_key: &Pubkey,
+    collateral_key: &Pubkey,
+    reserves: &mut impl ReserveSet,
+    args: LiquidateArgs,
+    liquidator_obligation: Option<&mut Obligation>,
+) -> Result<LiquidationEffect> {
+    let (repay_key, collateral_key) = (*repay_key, *collateral_key);
+    let before = valuation.totals(obligation)?;
+    require!(before.is_liquidatable(), BallastError::ObligationHealthy);
+    let health_before = before.health_factor_wad().or_err()?;
+    for key in [repay_key, collateral_key] {
+        if let Some(publish_time) = valuation.publish_time(&key) {
+            reserves.update(&key, |reserve| {
+                reserve.last_oracle_publish_time = publish_time;
+                Ok(())
+            })?;
+        }
+    }
+
+    // 3.
+    let request = valuation.liquidation_request(
+        obligation,
+        &before,
+        &repay_key,
+        &collateral_key,
+        args.max_repay,
+    )?;
+    let outcome = size_liquidation(&market.liquidation.settings(), &request).or_err()?;
+
+    // 4.
+    let borrow = *obligation
+        .borrow(&repay_key)
+        .ok_or(BallastError::NoBorrowInReserve)?;
+    let deposit = *obligation
+        .deposit(&collateral_key)
+        .filter(|deposit| deposit.collateral_enabled)
+        .ok_or(BallastError::NoDepositInReserve)?;
+    let (repaid, removed_debt, repay_after) = reserves.update(&repay_key, |reserve| {
+        let (repaid, removed) = reserve.repay(outcome.repay_tokens, borrow.scaled_debt)?;
+        Ok((repaid, removed, reserve.clone()))
+    })?;
+    obligation.remove_debt(&repay_key, removed_debt)?;
+    let (seized_shares, fee_shares, fee_value_wad) =
+        reserves.update(&collateral_key, |reserve| {
+            let seized_shares = if outcome.takes_all_collateral {
+                deposit.shares
+            } else {
+                reserve
+                    .shares_for_withdrawal(outcome.seize_tokens)?
+                    .min(deposit.shares)
+            };
+            let fee_shares = if outcome.fee_tokens == 0 {
+                0
+            } else {
+                crate::math::fixed::mul_div_ceil(
+                    seized_shares,
+                    outcome.fee_tokens,
+                    outcome.seize_tokens,
+                )
+                .or_err()?
+                .min(seized_shares)
+            };
+            let fee_value_wad = reserve.move_shares_to_fund(fee_shares)?;
+            Ok((seized_shares, fee_shares, fee_value_wad))
+        })?;
+    let liquidator_shares = seized_shares - fee_shares;
+    obligation.remove_shares(&collateral_key, seized_shares)?;
+    let (paid_tokens, collateral_after) = if args.receive_shares {
+        liquidator_obligation
+            .ok_or(BallastError::LiquidatorObligationRequired)?
+            .add_shares(collateral_key, liquidator_shares)?;
+        reserves.update(&collateral_key, |reserve| Ok((0, reserve.clone())))?
+    } else {
+        reserves.update(&collateral_key, |reserve| {
+            Ok((reserve.redeem_shares(liquidator_shares)?, reserve.clone()))
+        })?
+    };
+
+    // 5.
+    valuation.refresh(&repay_key, &repay_after);
+    valuation.refresh(&collateral_key, &collateral_after);
+    let after = valuation.totals(obligation)?;
+    let mut health_after = after.health_factor_wad().or_err()?;
+    let no_collateral_of_value =
+        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&after);
+    let mut written_off = vec![];
+    if no_collateral_of_value && !valuation.any_liquidation_paused() {
+        written_off = write_off_positions(obligation, reserves)?;
+        health_after = crate::math::health::HEALTH_INFINITE;
+    } else if obligation.has_debt()
+        && outcome.regime == LiquidationRegime::Buffer
+        && !outcome.closes_a_position()
+    {
+        require!(
+            health_after >= health_before,
+            BallastError::HealthNotImproved
+        );
+    }
+    // The floor applies to what the liquidator ends with: shares are valued after any
+    // write-off in this instruction.
+    let collateral_out = if args.receive_shares {
+        reserves.update(&collateral_key, |reserve| {
+            reserve.tokens_for_shares(liquidator_shares)
+        })?
+    } else {
+        paid_tokens
+    };
+    require!(
+        collateral_out >= args.min_collateral_out,
+        BallastError::SlippageExceeded
+    );
+    Ok(LiquidationEffect {
+        outcome,
+        repaid,
+        seized_shares,
+        fee_shares,
+        liquidator_shares,
+        collateral_out,
+        fee_value_wad,
+        health_before_wad: health_before,
+        health_after_wad: health_after,
+        written_off,
+    })
 }

@@ -29,7 +29,7 @@ pub struct RealizeBadDebt<'info> {
 ///    the policy is valued at its feed's last price, see `Valuation::load`);
 /// 2. require debt, enabled collateral worth at most the market's negligible value, and less
 ///    than the debt: only an insolvent obligation is written off;
-/// 3. write off (see `write_off_obligation`), unless liquidations are paused on one of its
+/// 3. write off (see `write_off_positions`), unless liquidations are paused on one of its
 ///    reserves.
 pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
@@ -59,71 +59,137 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
         !valuation.any_liquidation_paused(),
         BallastError::ActionPaused
     );
-    write_off_obligation(
-        &obligation_key,
+    let written_off = write_off_positions(
         obligation,
-        ctx.remaining_accounts,
-        &mut [],
-        now,
-    )
+        &mut AccountReserves {
+            live: &mut [],
+            remaining: ctx.remaining_accounts,
+            now,
+        },
+    )?;
+    emit_written_off(&obligation_key, &written_off);
+    Ok(())
 }
 
-/// The bad-debt waterfall over every position of `obligation`, canonical order: enabled
-/// collateral dust goes to its reserve's fund, then each borrow is written off (the fund's
-/// pending insurance, then its tokens, then depositors) and its debt set to zero. Reserves in
-/// `live` are the instruction's named accounts and are changed in place; the others are read
-/// from `remaining`, accrued, changed and written back.
+/// Where an instruction's state transition finds each reserve it changes: the named accounts
+/// of the instruction, the `remaining_accounts`, or (off-chain, in a simulation) a copy of the
+/// market. The transition is the same code in every case.
+pub trait ReserveSet {
+    /// Runs `change` on the reserve at `key` (accrued to now) and keeps what it did.
+    fn update<T>(
+        &mut self,
+        key: &Pubkey,
+        change: impl FnOnce(&mut Reserve) -> Result<T>,
+    ) -> Result<T>;
+}
+
+/// The reserves of an instruction: `live` are its named accounts, changed in place (already
+/// accrued); any other is read from `remaining` (`[reserve, oracle]` pairs), accrued, changed
+/// and written back.
 ///
 /// `remaining` was checked against the obligation as it was valued; a liquidation may since
 /// have closed slots and shifted the canonical positions, so each reserve account is found by
 /// its key, never by its position.
-pub fn write_off_obligation(
-    obligation_key: &Pubkey,
+pub struct AccountReserves<'a, 'b, 'info> {
+    pub live: &'a mut [(Pubkey, &'b mut Reserve)],
+    pub remaining: &'a [AccountInfo<'info>],
+    pub now: i64,
+}
+
+impl ReserveSet for AccountReserves<'_, '_, '_> {
+    fn update<T>(
+        &mut self,
+        key: &Pubkey,
+        change: impl FnOnce(&mut Reserve) -> Result<T>,
+    ) -> Result<T> {
+        if let Some((_, reserve)) = self.live.iter_mut().find(|(live_key, _)| live_key == key) {
+            return change(reserve);
+        }
+        let account = self
+            .remaining
+            .iter()
+            .step_by(2)
+            .find(|account| account.key == key)
+            .ok_or(BallastError::InvalidRemainingAccounts)?;
+        let mut reserve = load_reserve(account)?;
+        reserve.accrue_interest(self.now)?;
+        let out = change(&mut reserve)?;
+        store_reserve(account, &reserve)?;
+        Ok(out)
+    }
+}
+
+/// One borrow written off by the waterfall (what `BadDebtRealized` reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenOff {
+    pub reserve: Pubkey,
+    /// Debt written off (token units × WAD).
+    pub debt_wad: u128,
+    /// Part of it the fund covered: pending insurance, then fund tokens (token units × WAD).
+    pub covered_wad: u128,
+    /// Part of it socialized across the reserve's depositors (token units × WAD).
+    pub socialized_wad: u128,
+    pub fund_balance_after: u64,
+    pub share_value_after_wad: u128,
+    pub frozen: bool,
+}
+
+/// The bad-debt waterfall over every position of `obligation`, canonical order: enabled
+/// collateral dust goes to its reserve's fund, then each borrow is written off (the fund's
+/// pending insurance, then its tokens, then depositors) and its debt set to zero. Every
+/// position's reserve is updated (accrued) through `reserves`, written-off or not.
+pub fn write_off_positions(
     obligation: &mut Obligation,
-    remaining: &[AccountInfo],
-    live: &mut [(Pubkey, &mut Reserve)],
-    now: i64,
-) -> Result<()> {
+    reserves: &mut impl ReserveSet,
+) -> Result<Vec<WrittenOff>> {
+    let mut written_off = vec![];
     for key in obligation.position_reserves().iter() {
-        let mut loaded: Option<(&AccountInfo, Reserve)> = None;
-        let reserve: &mut Reserve = match live.iter_mut().find(|(live_key, _)| live_key == key) {
-            Some((_, reserve)) => reserve,
-            None => {
-                let account = remaining
-                    .iter()
-                    .step_by(2)
-                    .find(|account| account.key == key)
-                    .ok_or(BallastError::InvalidRemainingAccounts)?;
-                let mut reserve = load_reserve(account)?;
-                reserve.accrue_interest(now)?;
-                &mut loaded.insert((account, reserve)).1
-            }
-        };
-        if let Some(deposit) = obligation
+        let deposit = obligation
             .deposit(key)
             .filter(|deposit| deposit.collateral_enabled)
-            .copied()
-        {
-            reserve.move_shares_to_fund(deposit.shares)?;
-            obligation.remove_shares(key, deposit.shares)?;
-        }
-        if let Some(borrow) = obligation.borrow(key).copied() {
-            let (written_off, split) = reserve.write_off(borrow.scaled_debt)?;
-            obligation.remove_debt(key, borrow.scaled_debt)?;
-            emit!(BadDebtRealized {
-                obligation: *obligation_key,
+            .copied();
+        let borrow = obligation.borrow(key).copied();
+        let record = reserves.update(key, |reserve| {
+            if let Some(deposit) = deposit {
+                reserve.move_shares_to_fund(deposit.shares)?;
+            }
+            let Some(borrow) = borrow else {
+                return Ok(None);
+            };
+            let (debt_wad, split) = reserve.write_off(borrow.scaled_debt)?;
+            Ok(Some(WrittenOff {
                 reserve: *key,
-                debt_wad: written_off,
-                covered_wad: split.covered_wad(written_off),
+                debt_wad,
+                covered_wad: split.covered_wad(debt_wad),
                 socialized_wad: split.socialized_wad,
                 fund_balance_after: reserve.fund_balance,
                 share_value_after_wad: reserve.share_value_wad()?,
                 frozen: reserve.status == RESERVE_FROZEN,
-            });
+            }))
+        })?;
+        if let Some(deposit) = deposit {
+            obligation.remove_shares(key, deposit.shares)?;
         }
-        if let Some((account, reserve)) = loaded {
-            store_reserve(account, &reserve)?;
+        if let Some(borrow) = borrow {
+            obligation.remove_debt(key, borrow.scaled_debt)?;
         }
+        written_off.extend(record);
     }
-    Ok(())
+    Ok(written_off)
+}
+
+/// One `BadDebtRealized` event per borrow written off.
+pub fn emit_written_off(obligation: &Pubkey, written_off: &[WrittenOff]) {
+    for record in written_off {
+        emit!(BadDebtRealized {
+            obligation: *obligation,
+            reserve: record.reserve,
+            debt_wad: record.debt_wad,
+            covered_wad: record.covered_wad,
+            socialized_wad: record.socialized_wad,
+            fund_balance_after: record.fund_balance_after,
+            share_value_after_wad: record.share_value_after_wad,
+            frozen: record.frozen,
+        });
+    }
 }
