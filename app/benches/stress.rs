@@ -52,6 +52,7 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
     let mut view = base.view.clone();
     view.reserves.clear();
     view.oracles.clear();
+    let books = Books::new(&base.view, &base.view.oracles, PricePolicyKind::Liquidation);
     let mut prices = vec![];
     let mut risky = vec![];
     for i in 0..RESERVES {
@@ -66,7 +67,6 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
         let unit = 10u64.pow(u32::from(reserve.decimals));
         reserve.deposit(1_000_000_000 * unit).expect("lender");
         let oracle_account = base.view.oracles[&oracle_of(&template.reserve)].clone();
-        let books = Books::new(&base.view, &base.view.oracles, PricePolicyKind::Liquidation);
         let price = books.prices[&template.key].expect("a price").collateral;
         prices.push(price_f64(price));
         if price_f64(price) > 2.0 {

@@ -557,7 +557,7 @@ fn work(
         min_collateral_out: plan.min_collateral_out,
         receive_shares: plan.receive_shares,
     };
-    let effect = apply_liquidation(
+    let effect = match apply_liquidation(
         &market,
         obligation,
         &mut valuation,
@@ -566,14 +566,12 @@ fn work(
         books,
         args,
         plan.receive_shares.then_some(keeper_obligation),
-    )
-    .map_err(|e| {
-        if e == BallastError::ObligationHealthy.into() {
-            "healthy".to_string()
-        } else {
-            e.to_string()
-        }
-    })?;
+    ) {
+        Ok(effect) => effect,
+        // The keeper's simulation answers `ObligationHealthy`: it leaves the obligation alone.
+        Err(error) if error == BallastError::ObligationHealthy.into() => return Ok(Step::Healthy),
+        Err(error) => return Err(error.to_string()),
+    };
     liquidations.push(SimLiquidation {
         obligation: key.to_string(),
         repay_reserve: plan.repay_reserve.to_string(),
