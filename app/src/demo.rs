@@ -61,6 +61,8 @@ pub struct DemoOutcome {
     pub written_off: BTreeMap<String, (u128, u128)>,
     /// Every reconciliation check held.
     pub reconciled: bool,
+    /// The market at each step of the story, when recorded (`ballast demo --dashboard`).
+    pub snapshots: Vec<crate::dashboard::Snapshot>,
 }
 
 /// One kind of borrower in the crowd.
@@ -95,10 +97,17 @@ struct Demo<'o> {
     people: Vec<Person>,
     rng: StdRng,
     outcome: DemoOutcome,
+    record: bool,
 }
 
 /// Runs the demo, writing its lines to `out`.
 pub async fn run(out: &mut dyn Out) -> anyhow::Result<DemoOutcome> {
+    run_recorded(out, false).await
+}
+
+/// Runs the demo; with `record`, keeps the market's state at each step of the story in
+/// [`DemoOutcome::snapshots`] for the dashboard's time slider.
+pub async fn run_recorded(out: &mut dyn Out, record: bool) -> anyhow::Result<DemoOutcome> {
     let file = MarketFile::parse(migrate::LOCALNET).context("migrations/localnet.toml")?;
     let mut rng = StdRng::seed_from_u64(SEED);
     let admin = keypair(&mut rng);
@@ -115,6 +124,7 @@ pub async fn run(out: &mut dyn Out) -> anyhow::Result<DemoOutcome> {
         people: vec![],
         rng,
         outcome: DemoOutcome::default(),
+        record,
     };
     demo.setup(&file).await?;
     demo.act_one().await?;
@@ -129,6 +139,19 @@ fn keypair(rng: &mut StdRng) -> Keypair {
 impl Demo<'_> {
     fn say(&mut self, text: impl AsRef<str>) {
         self.out.line(text.as_ref());
+    }
+
+    /// Records the market as it is now, labelled with the clock and `label`.
+    async fn snapshot(&mut self, label: &str) -> anyhow::Result<()> {
+        if !self.record {
+            return Ok(());
+        }
+        let state = crate::stress::MarketState::load(&mut self.m.chain, &self.m.market).await?;
+        self.outcome.snapshots.push(crate::dashboard::Snapshot {
+            label: format!("{} {label}", self.clock()),
+            state: std::sync::Arc::new(state),
+        });
+        Ok(())
     }
 
     fn heading(&mut self, text: &str) {
@@ -390,6 +413,7 @@ impl Demo<'_> {
             self.m.migration.len(),
             migrate::describe(&again).join("; ")
         ));
+        self.snapshot("market listed").await?;
         Ok(())
     }
 
@@ -486,6 +510,7 @@ impl Demo<'_> {
             self.m.show(SOL, u128::from(sol))
         );
         self.say(line);
+        self.snapshot("act 1 over: Erin repaid and left").await?;
         Ok(())
     }
 
@@ -610,6 +635,8 @@ impl Demo<'_> {
             crate::format::wad_ratio(healths[healths.len() - 1]),
         ));
         self.keeper_pass().await?;
+        self.snapshot(&format!("{count} borrowers open positions"))
+            .await?;
 
         for _ in 0..3 {
             self.m.advance(15 * DAY, &[]).await?;
@@ -636,6 +663,7 @@ impl Demo<'_> {
             self.clock(),
             interest.join(", ")
         ));
+        self.snapshot("45 days of interest").await?;
 
         self.heading("SOL crashes in steps; the keeper liquidates");
         for price in [135.0, 120.0, 108.0, 98.0] {
@@ -643,6 +671,8 @@ impl Demo<'_> {
             self.m.publish(SOL, price).await?;
             self.say(format!("{} SOL ${price:.0}", self.clock()));
             self.keeper_pass().await?;
+            self.snapshot(&format!("SOL ${price:.0}, after the keeper"))
+                .await?;
         }
 
         self.heading("The SOL feed goes quiet while SOL keeps falling");
@@ -694,6 +724,8 @@ impl Demo<'_> {
                     self.clock()
                 ));
                 self.keeper_pass().await?;
+                self.snapshot(&format!("SOL feed silent, last price {age} s old"))
+                    .await?;
             }
         }
         self.m.advance(60, &[]).await?;
@@ -702,7 +734,11 @@ impl Demo<'_> {
             "{} the feed is back: SOL $60 (−39% in one print)",
             self.clock()
         ));
+        self.snapshot("the feed is back: SOL $60, before the keeper")
+            .await?;
         let first = self.keeper_pass().await?;
+        self.snapshot("SOL $60, after the keeper: bad debt written off")
+            .await?;
         let second = self.keeper_pass().await?;
         anyhow::ensure!(
             second.liquidations == 0 && second.bad_debt_realized == 0,
@@ -716,6 +752,7 @@ impl Demo<'_> {
         self.collect_fees().await?;
         let view = self.m.view().await?;
         let rows = wallet::reserve_list(&view)?;
+        self.snapshot("after the storm: borrowers gone").await?;
         self.say("After the storm, borrowers gone, before the lenders leave:");
         let table_text = table(
             &[
@@ -752,6 +789,7 @@ impl Demo<'_> {
         }
         self.exit_lenders().await?;
         self.reconcile().await?;
+        self.snapshot("everyone left; books reconciled").await?;
         Ok(())
     }
 

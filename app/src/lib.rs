@@ -10,6 +10,7 @@
 // embedded bank is what the demo drives.
 #![allow(deprecated)]
 
+pub mod dashboard;
 pub mod demo;
 pub mod format;
 pub mod keeper;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::Context as _;
+use ballast_app::dashboard;
 use ballast_app::demo::Out as _;
 use ballast_app::format::parse_amount;
 use ballast_app::keeper::{self, KeeperConfig};
@@ -74,6 +75,20 @@ enum Command {
         /// Also show the program's own log lines (`msg!`), which natively go to stdout.
         #[arg(long)]
         program_logs: bool,
+        /// Then keep serving the story on the dashboard, its steps on a time slider.
+        #[arg(long)]
+        dashboard: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// A local web app over the market: reserves, every position's distance to liquidation,
+    /// what-if prices and stress tests (reads only).
+    Dashboard {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Re-read the chain when the last read is older than this (seconds).
+        #[arg(long, default_value_t = 5)]
+        refresh_secs: u64,
     },
     /// The liquidation bot.
     Keeper(KeeperArgs),
@@ -122,6 +137,25 @@ enum Command {
     /// What a crash would cost: move prices, run the keeper's cascade on a copy of the market
     /// (sends nothing).
     Stress(StressArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (loopback by default: the dashboard has no authentication).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8040)]
+    port: u16,
+}
+
+impl ServeArgs {
+    /// Binds the listener.
+    async fn listen(&self) -> anyhow::Result<tokio::net::TcpListener> {
+        tokio::net::TcpListener::bind((self.bind, self.port))
+            .await
+            .with_context(|| format!("listening on {}:{}", self.bind, self.port))
+    }
 }
 
 #[derive(Args)]
@@ -271,6 +305,7 @@ fn main() {
 fn signs(command: &Command) -> bool {
     match command {
         Command::Market { .. }
+        | Command::Dashboard { .. }
         | Command::Reserve { .. }
         | Command::Health(_)
         | Command::Stress(_) => false,
@@ -346,23 +381,66 @@ struct TxReport {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Demo { program_logs } = cli.command {
+    if let Command::Demo {
+        program_logs,
+        dashboard,
+        serve,
+    } = &cli.command
+    {
         let started = std::time::Instant::now();
         let mut out = match (program_logs, ballast_app::stdio::quiet_stdout()) {
             (false, Some(file)) => ballast_app::demo::Writer(Box::new(file) as Box<dyn Write>),
             _ => ballast_app::demo::Writer(Box::new(std::io::stdout()) as Box<dyn Write>),
         };
-        ballast_app::demo::run(&mut out).await?;
+        // Bind first: a busy port is reported before the story runs.
+        let listener = match dashboard {
+            true => Some(serve.listen().await?),
+            false => None,
+        };
+        let outcome = ballast_app::demo::run_recorded(&mut out, *dashboard).await?;
         out.line(&format!(
             "\n(demo finished in {:.1} s)",
             started.elapsed().as_secs_f64()
         ));
+        if let Some(listener) = listener {
+            out.line(&format!(
+                "dashboard: http://{}/ serves the story's {} steps (Ctrl-C to stop)",
+                listener.local_addr()?,
+                outcome.snapshots.len()
+            ));
+            let source = dashboard::Source::Recorded(std::sync::Arc::new(outcome.snapshots));
+            dashboard::serve(listener, source).await?;
+        }
         return Ok(());
     }
     let mut chain = connect(&cli)?;
     let wallet = chain.wallet().insecure_clone();
     match &cli.command {
         Command::Demo { .. } => unreachable!(),
+        Command::Dashboard {
+            serve,
+            refresh_secs,
+        } => {
+            let market = market_of(&cli, None, &wallet.pubkey())?;
+            let listener = serve.listen().await?;
+            println!(
+                "dashboard: http://{}/ (market {market} on {}; Ctrl-C to stop)",
+                listener.local_addr()?,
+                chain.url()
+            );
+            let (live, requests) =
+                dashboard::live(market, format!("{} · market {market}", chain.url()));
+            let server = tokio::spawn(dashboard::serve(listener, dashboard::Source::Live(live)));
+            // The loader reads the chain on this task; it ends when the server does.
+            dashboard::loader(
+                &mut chain,
+                market,
+                requests,
+                Duration::from_secs(*refresh_secs),
+            )
+            .await;
+            server.await??;
+        }
         Command::Migrate { config, dry_run } => {
             let file = MarketFile::read(config)?;
             let steps = migrate::plan(&mut chain, &file).await?;

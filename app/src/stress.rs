@@ -123,6 +123,32 @@ pub fn shocked_oracles(view: &MarketView, shock: &Shock) -> BTreeMap<Pubkey, Acc
     out
 }
 
+/// `reserve`'s price from `oracles` under `kind` at the view's clock, read by the program's
+/// adapters and rules (`read_price`); the program's error when it fails the policy.
+pub fn oracle_price(
+    view: &MarketView,
+    reserve: &Reserve,
+    oracles: &BTreeMap<Pubkey, Account>,
+    kind: PricePolicyKind,
+) -> anchor_lang::Result<PolicyPrice> {
+    let oracle_key = oracle_of(reserve);
+    let account = oracles
+        .get(&oracle_key)
+        .ok_or(BallastError::OracleWrongAccount)?;
+    let mut lamports = account.lamports;
+    let mut data = account.data.clone();
+    let info = AccountInfo::new(
+        &oracle_key,
+        false,
+        false,
+        &mut lamports,
+        &mut data,
+        &account.owner,
+        false,
+    );
+    read_price(&view.market, reserve, &info, kind, view.now)
+}
+
 /// The market's books as the program would see them now: each reserve with interest projected
 /// to the clock, and its price under one policy read by the program's adapters and rules.
 #[derive(Clone)]
@@ -147,21 +173,7 @@ impl Books {
             let Ok(reserve) = entry.reserve.projected(view.now) else {
                 continue;
             };
-            let oracle_key = oracle_of(&reserve);
-            let price = oracles.get(&oracle_key).and_then(|account| {
-                let mut lamports = account.lamports;
-                let mut data = account.data.clone();
-                let info = AccountInfo::new(
-                    &oracle_key,
-                    false,
-                    false,
-                    &mut lamports,
-                    &mut data,
-                    &account.owner,
-                    false,
-                );
-                read_price(&view.market, &reserve, &info, kind, view.now).ok()
-            });
+            let price = oracle_price(view, &reserve, oracles, kind).ok();
             prices.insert(*key, price);
             reserves.insert(*key, reserve);
         }

@@ -195,6 +195,10 @@ pub struct ReserveRow {
     pub fund: String,
     pub fund_covered: String,
     pub socialized: String,
+    /// Protocol fees accrued and not yet collected (tokens).
+    pub protocol_fees: String,
+    /// Protocol fees accrued since listing (tokens).
+    pub protocol_fees_total: String,
     /// Value of the shares one token bought at listing (1.000000 at listing).
     pub share_value: String,
     pub ltv: String,
@@ -212,6 +216,10 @@ pub struct RawReserveFigures {
     pub covered: u128,
     pub socialized: u128,
     pub share_value_wad: u128,
+    pub protocol_fees: u128,
+    pub utilization_wad: u128,
+    pub borrow_rate_wad: u128,
+    pub supply_rate_wad: u128,
 }
 
 /// The reserve's current figures.
@@ -237,6 +245,10 @@ pub fn reserve_row(key: &Pubkey, stored: &Reserve, now: i64) -> anyhow::Result<R
         covered: reserve.cumulative_fund_covered_wad / WAD,
         socialized: reserve.cumulative_socialized_wad / WAD,
         share_value_wad,
+        protocol_fees: reserve.protocol_fees_wad / WAD,
+        utilization_wad: utilization,
+        borrow_rate_wad: rate,
+        supply_rate_wad: supply_rate,
     };
     Ok(ReserveRow {
         symbol: symbol(&reserve.mint),
@@ -259,6 +271,8 @@ pub fn reserve_row(key: &Pubkey, stored: &Reserve, now: i64) -> anyhow::Result<R
         fund: amount_short(fund, d),
         fund_covered: amount_short(raw.covered, d),
         socialized: amount_short(raw.socialized, d),
+        protocol_fees: amount_short(raw.protocol_fees, d),
+        protocol_fees_total: amount_short(reserve.cumulative_protocol_fees_wad / WAD, d),
         share_value: format!("{:.6}", share_value_wad as f64 / WAD as f64),
         ltv: crate::format::bps(u64::from(reserve.config.ltv_bps)),
         liquidation_threshold: crate::format::bps(u64::from(
@@ -385,6 +399,8 @@ pub struct PositionRow {
     pub collateral: bool,
     /// Collateral: the price at which the obligation becomes liquidatable.
     pub liquidation_price: Option<String>,
+    /// Collateral: the move from the price now that reaches the liquidation price.
+    pub move_to_liquidation: Option<String>,
     pub price: String,
 }
 
@@ -434,11 +450,14 @@ pub fn health_report(
                     .ok()
             })
             .unwrap_or(0);
-        let liquidation_price = prices
+        let at = prices
             .iter()
             .find(|p| p.reserve == deposit.reserve)
-            .and_then(|p| p.liquidation_price)
-            .map(|p| format!("${p:.4}"));
+            .and_then(|p| Some((p.price_now, p.liquidation_price?)));
+        let liquidation_price = at.map(|(_, p)| format!("${p:.4}"));
+        let move_to_liquidation = at
+            .filter(|(now, _)| *now > 0.0)
+            .map(|(now, p)| format!("{:+.1}%", (p / now - 1.0) * 100.0));
         positions.push(PositionRow {
             asset: symbol(&entry.reserve.mint),
             kind: "deposit",
@@ -446,6 +465,7 @@ pub fn health_report(
             value_usd: usd(value),
             collateral: deposit.collateral_enabled,
             liquidation_price,
+            move_to_liquidation,
             price: price
                 .map(|p| format!("${:.4}", price_f64(p)))
                 .unwrap_or_default(),
@@ -469,6 +489,7 @@ pub fn health_report(
             value_usd: usd(value),
             collateral: false,
             liquidation_price: None,
+            move_to_liquidation: None,
             price: price
                 .map(|p| format!("${:.4}", price_f64(p)))
                 .unwrap_or_default(),

@@ -2,6 +2,8 @@
 //! demo) and the `ballast` binary over JSON-RPC on a local validator (`rpc`). One test binary
 //! (linking the bank and the validator is the slow part of a build).
 
+mod browser;
+mod dashboard;
 mod demo;
 mod health_equivalence;
 mod keeper;

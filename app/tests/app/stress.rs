@@ -15,7 +15,7 @@ use crate::support::{self, borrower};
 
 /// A market with SOL borrowers at increasing fills, a BTC borrower near its limit, a borrower
 /// on both SOL and BTC collateral, and a SOL borrower of BTC.
-async fn crowded_market(seed: u8) -> LocalMarket {
+pub async fn crowded_market(seed: u8) -> LocalMarket {
     let mut m = support::market(seed).await;
     for (i, fill) in [0.30, 0.55, 0.75, 0.90, 0.97, 0.99].iter().enumerate() {
         borrower(&mut m, [40 + i as u8; 32], &[(SOL, 100.0)], USDC, *fill).await;
