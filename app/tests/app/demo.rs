@@ -13,3 +13,60 @@ async fn the_demo_tells_the_whole_story_and_reconciles() {
     assert!(lines.iter().any(|l| l.contains("OracleStale")));
     assert!(lines.iter().any(|l| l == "Every token is accounted for."));
 }
+
+/// Reads a child's stdout until the `dashboard: http://…/` line; returns that URL. The rest of
+/// the output is drained in the background so the child never blocks on a full pipe.
+pub async fn printed_url(stdout: std::process::ChildStdout) -> String {
+    let (found, url) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let mut found = Some(found);
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("dashboard: ") {
+                let url = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(found) = found.take() {
+                    let _ = found.send(url);
+                }
+            }
+        }
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(600), url)
+        .await
+        .expect("the dashboard's URL within 10 minutes")
+        .expect("the binary printed its dashboard URL")
+}
+
+#[tokio::test]
+async fn demo_dashboard_serves_the_recorded_story_from_the_real_binary() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ballast"))
+        .args(["demo", "--dashboard", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the ballast binary runs");
+    let base = printed_url(child.stdout.take().unwrap()).await;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let snapshots: serde_json::Value = reqwest::get(format!("{base}api/snapshots"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let count = snapshots.as_array().map(Vec::len).unwrap_or_default();
+    assert!(count >= 10, "{snapshots}");
+    assert!(snapshots[count - 1]["label"]
+        .as_str()
+        .unwrap()
+        .contains("books reconciled"));
+    for path in ["", "positions", "stress", "api/market"] {
+        let response = reqwest::get(format!("{base}{path}?at=0")).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -472,6 +472,54 @@ async fn the_wallet_commands_migrate_and_the_keeper_tell_the_same_story_over_rpc
     );
     t.assert_same_accounts("after the stress test (it sends nothing)")
         .await;
+    // The dashboard binary over RPC: one position's page is `ballast health`, its stress test
+    // is `ballast stress`, and it changes nothing.
+    let mut dashboard = Command::new(env!("CARGO_BIN_EXE_ballast"))
+        .args([
+            "--url",
+            &t.url,
+            "--commitment",
+            "processed",
+            "--log",
+            "warn",
+        ])
+        .args(["--cli-config", &t.dir.join("none.yml").to_string_lossy()])
+        .args(["--market", &market.to_string()])
+        .args(["dashboard", "--port", "0", "--refresh-secs", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = crate::demo::printed_url(dashboard.stdout.take().unwrap()).await;
+    let borrower_obligation = ballast_client::obligation_address(&market, &t.borrower.pubkey(), 0);
+    let page: Value = reqwest::get(format!("{base}api/positions/{borrower_obligation}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["report"],
+        t.run("borrower", &["health", "--output", "json"]).json()
+    );
+    let page: Value = reqwest::get(format!("{base}api/stress?assets=BTC&shock=-50"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["outcome"]["reserves"],
+        serde_json::to_value(&simulated).unwrap()["reserves"]
+    );
+    let refused = reqwest::get(format!("{base}stress?assets=BTC&shock=-99"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    dashboard.kill().unwrap();
+    let _ = dashboard.wait();
+    t.assert_same_accounts("after the dashboard (it sends nothing)")
+        .await;
     let mut config = KeeperConfig::new(market);
     config.dry_run = true;
     t.bank.chain.set_wallet(t.keeper.insecure_clone());
