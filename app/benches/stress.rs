@@ -9,6 +9,8 @@
 //! `Reserve::deposit` / `Reserve::borrow`, so the books are consistent. Figures, each the median
 //! and best of 5 runs after a warm-up:
 //! - value the market: the books (`Books::new`) and every obligation's health;
+//! - render the dashboard's positions view: every obligation's health read-out (what
+//!   `ballast health` prints), the HF histogram, sorting by HF and the HTML of the first page;
 //! - one stress test (all non-stable assets −30 %) with its whole cascade;
 //! - a sweep of 10 shock levels (−10 % … −95 %) over every core.
 
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::Pubkey;
 use ballast::oracle::PricePolicyKind;
 use ballast::state::{Obligation, ObligationBorrow, ObligationDeposit, MAX_BORROWS, MAX_DEPOSITS};
+use ballast_app::dashboard::{html, pages};
 use ballast_app::localnet::LocalMarket;
 use ballast_app::stress::{self, Books, MarketState, Shock, SimConfig};
 use ballast_client::view::{oracle_of, price_f64, ReserveEntry};
@@ -172,6 +175,33 @@ fn main() {
             liquidatable
         },
     );
+    let html = timed(
+        "render the positions view (10 000 health read-outs, sort, HTML)",
+        || {
+            let page = pages::positions_page(
+                &state,
+                pages::summaries(&state),
+                pages::PositionsQuery::default(),
+            );
+            html::positions(&page, &None).into_string()
+        },
+    );
+    println!("  first page: {} bytes of HTML", html.len());
+    let page = timed(
+        "render the stress view (one test + 10-level sweep, HTML)",
+        || {
+            let page = pages::stress_page(
+                &state,
+                &pages::StressQuery {
+                    assets: None,
+                    shock: Some(-30.0),
+                },
+            )
+            .expect("stress page");
+            html::stress(&page, &None).into_string()
+        },
+    );
+    println!("  stress page: {} bytes of HTML", page.len());
     let shock = Shock::uniform(&risky, -3_000).expect("shock");
     let outcome = timed("one stress test, −30 % on every non-stable asset", || {
         stress::simulate(&state, &shock, &config)

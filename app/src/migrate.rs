@@ -636,17 +636,21 @@ pub const LOCALNET: &str = include_str!("../../migrations/localnet.toml");
 /// The example mainnet market file.
 pub const EXAMPLE_MAINNET: &str = include_str!("../../migrations/example-mainnet.toml");
 
-/// Symbols of the mints named in the shipped market files.
-pub fn known_symbols() -> BTreeMap<Pubkey, String> {
-    let mut symbols = BTreeMap::new();
-    for text in [LOCALNET, EXAMPLE_MAINNET] {
-        if let Ok(file) = MarketFile::parse(text) {
-            for spec in file.reserves {
-                if let Ok(mint) = spec.mint() {
-                    symbols.insert(mint, spec.symbol.clone());
+/// Symbols of the mints named in the shipped market files (parsed once per process: every
+/// read-out names its assets, the dashboard 10 000 times per page).
+pub fn known_symbols() -> &'static BTreeMap<Pubkey, String> {
+    static SYMBOLS: std::sync::OnceLock<BTreeMap<Pubkey, String>> = std::sync::OnceLock::new();
+    SYMBOLS.get_or_init(|| {
+        let mut symbols = BTreeMap::new();
+        for text in [LOCALNET, EXAMPLE_MAINNET] {
+            if let Ok(file) = MarketFile::parse(text) {
+                for spec in file.reserves {
+                    if let Ok(mint) = spec.mint() {
+                        symbols.insert(mint, spec.symbol.clone());
+                    }
                 }
             }
         }
-    }
-    symbols
+        symbols
+    })
 }

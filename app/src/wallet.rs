@@ -31,9 +31,9 @@ pub fn symbol(mint: &Pubkey) -> String {
 /// Finds the reserve for `asset`: a symbol from the shipped market files or a mint address.
 pub fn find_reserve(view: &MarketView, asset: &str) -> anyhow::Result<(Pubkey, Reserve)> {
     let by_symbol = crate::migrate::known_symbols()
-        .into_iter()
+        .iter()
         .filter(|(_, s)| s.eq_ignore_ascii_case(asset))
-        .find_map(|(mint, _)| view.reserve_by_mint(&mint));
+        .find_map(|(mint, _)| view.reserve_by_mint(mint));
     let entry = match by_symbol {
         Some(entry) => Some(entry),
         None => asset.parse::<Pubkey>().ok().and_then(|key| {
@@ -424,6 +424,8 @@ pub struct HealthReport {
     pub strict_borrow_limit_wad: u128,
     #[serde(skip)]
     pub debt_wad: u128,
+    #[serde(skip)]
+    pub collateral_wad: u128,
 }
 
 /// The health read-out of `obligation` (`key`).
@@ -513,6 +515,7 @@ pub fn health_report(
         health_wad,
         strict_borrow_limit_wad: strict_limit,
         debt_wad: totals.debt_value,
+        collateral_wad: totals.collateral_value,
     })
 }
 

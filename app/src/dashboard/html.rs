@@ -505,7 +505,7 @@ pub fn stress(page: &StressPage, info: &Option<SnapshotInfo>) -> Markup {
         div class="scroll" {
             table class="numbers" data-test="stress-reserves" {
                 thead { tr {
-                    th { "reserve" } th { "move" } th { "obligations liquidated" } th { "debt repaid" } th { "bad debt" }
+                    th { "reserve" } th { "move" } th title="obligations liquidated for debt in this reserve" { "liquidated (debt here)" } th { "debt repaid" } th { "bad debt" }
                     th { "covered by fund" } th { "socialized" } th { "fund after" } th { "share value before" } th { "share value after" }
                 } }
                 tbody {

@@ -192,7 +192,6 @@ pub fn summarize(view: &MarketView, key: &Pubkey, obligation: &Obligation) -> Po
     match wallet::health_report(view, key, obligation) {
         Ok(report) => {
             let used = used_bps(&report);
-            let collateral_wad = report_collateral_wad(view, obligation);
             PositionSummary {
                 obligation: report.obligation.clone(),
                 owner: report.owner.clone(),
@@ -215,7 +214,7 @@ pub fn summarize(view: &MarketView, key: &Pubkey, obligation: &Obligation) -> Po
                 assets,
                 error: None,
                 health_wad: report.health_wad,
-                collateral_wad,
+                collateral_wad: report.collateral_wad,
                 debt_wad: report.debt_wad,
                 used_bps: used,
             }
@@ -237,12 +236,6 @@ pub fn summarize(view: &MarketView, key: &Pubkey, obligation: &Obligation) -> Po
             used_bps: None,
         },
     }
-}
-
-fn report_collateral_wad(view: &MarketView, obligation: &Obligation) -> u128 {
-    view.valuate(obligation, PricePolicyKind::Liquidation)
-        .map(|(_, totals)| totals.collateral_value)
-        .unwrap_or(0)
 }
 
 /// How the positions list is sorted.
@@ -325,13 +318,27 @@ const BUCKETS: [(&str, u128); 8] = [
     ("≥ 3.00", WAD * 3),
 ];
 
-/// Every obligation summarized (the expensive part of the positions view).
+/// Every obligation summarized (the expensive part of the positions view), on every core.
 pub fn summaries(state: &MarketState) -> Vec<PositionSummary> {
-    state
-        .obligations
-        .iter()
-        .map(|(key, obligation)| summarize(&state.view, key, obligation))
-        .collect()
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = state.obligations.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = state
+            .obligations
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(key, obligation)| summarize(&state.view, key, obligation))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().expect("a summary thread"))
+            .collect()
+    })
 }
 
 pub fn positions_page(

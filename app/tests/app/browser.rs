@@ -264,11 +264,11 @@ impl Browser {
     }
 }
 
-/// Where the tests save screenshots: `target/dashboard-screenshots`, or the docs' folder when
-/// `BALLAST_UPDATE_SCREENSHOTS` is set (what `docs/dashboard.md` shows).
-pub fn screenshot_dir() -> PathBuf {
+/// Where the tests save screenshots: `target/dashboard-screenshots`; the demo's go to
+/// `docs/dashboard` (what `docs/dashboard.md` shows) when `BALLAST_UPDATE_SCREENSHOTS` is set.
+pub fn screenshot_dir(for_docs: bool) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    if std::env::var_os("BALLAST_UPDATE_SCREENSHOTS").is_some() {
+    if for_docs && std::env::var_os("BALLAST_UPDATE_SCREENSHOTS").is_some() {
         root.join("docs/dashboard")
     } else {
         root.join("target/dashboard-screenshots")

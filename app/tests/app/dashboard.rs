@@ -93,7 +93,7 @@ struct Seen {
 #[tokio::test]
 async fn a_person_reads_the_chains_numbers_in_a_real_browser() {
     let browser = Browser::start().await;
-    let shots = screenshot_dir();
+    let shots = screenshot_dir(false);
     let mut m = crate::stress::crowded_market(31).await;
     let market = m.market;
     let state = MarketState::load(&mut m.chain, &market).await.unwrap();
@@ -403,7 +403,7 @@ async fn a_person_reads_the_chains_numbers_in_a_real_browser() {
 #[tokio::test]
 async fn the_demo_dashboard_replays_the_story_on_its_time_slider() {
     let browser = Browser::start().await;
-    let shots = screenshot_dir();
+    let shots = screenshot_dir(true);
     let mut lines: Vec<String> = vec![];
     let outcome = ballast_app::demo::run_recorded(&mut lines, true)
         .await
@@ -484,6 +484,14 @@ async fn the_demo_dashboard_replays_the_story_on_its_time_slider() {
         browser.text("[data-test=snapshot-label]").await,
         snapshots[silent].label
     );
+    browser.mark().await;
+    browser.slide("input[name=move]", -10).await;
+    browser.wait_new_page().await;
+    assert!(browser.url().await.contains(&format!("at={silent}")));
+    assert!(browser
+        .text("[data-test=what-if-result]")
+        .await
+        .contains("(-10%"));
     browser.screenshot(&shots, "demo-position").await;
 
     // The stress test before the crash: SOL −40 %, the chart of bad debt against shock size.
@@ -508,6 +516,24 @@ async fn the_demo_dashboard_replays_the_story_on_its_time_slider() {
         page.outcome.liquidations.len().to_string()
     );
     browser.screenshot(&shots, "demo-stress").await;
+    // The dark theme, by the toggle, kept across pages.
+    let theme = async || {
+        browser
+            .run(
+                "return document.documentElement.dataset.theme || ''",
+                serde_json::json!([]),
+            )
+            .await
+    };
+    browser.click("#theme").await;
+    if theme().await != "dark" {
+        // The system already preferred dark, so the first press chose light.
+        browser.click("#theme").await;
+    }
+    assert_eq!(theme().await, "dark");
+    browser.open(&format!("{base}/positions?at={silent}")).await;
+    assert_eq!(theme().await, "dark");
+    browser.screenshot(&shots, "demo-positions-dark").await;
     let (status, _) = get(&format!("{base}/?at={}", snapshots.len())).await;
     assert_eq!(status, 404);
     browser.quit().await;
