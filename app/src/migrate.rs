@@ -76,6 +76,9 @@ pub struct ReserveSpec {
     pub protocol_liquidation_fee_bps: u16,
     pub reserve_factor_bps: u16,
     pub insurance_factor_bps: u16,
+    /// Flash-loan fee (bps); 0 when absent.
+    #[serde(default)]
+    pub flash_loan_fee_bps: u16,
     /// Whole tokens (decimal string).
     pub supply_cap: String,
     /// Whole tokens (decimal string).
@@ -276,6 +279,7 @@ impl ReserveSpec {
             },
             supply_cap: cap(&self.supply_cap, "supply_cap")?,
             borrow_cap: cap(&self.borrow_cap, "borrow_cap")?,
+            flash_loan_fee_bps: self.flash_loan_fee_bps,
         })
     }
 }
@@ -348,6 +352,7 @@ pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str,
             "insurance_factor_bps",
             config.insurance_factor_bps.to_string(),
         ),
+        ("flash_loan_fee_bps", config.flash_loan_fee_bps.to_string()),
         ("rate_model.base_rate_bps", r.base_rate_bps.to_string()),
         (
             "rate_model.optimal_utilization_bps",

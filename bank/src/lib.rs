@@ -14,4 +14,4 @@ pub mod chain;
 pub mod program;
 pub mod pyth;
 
-pub use program::{process_instruction, program_test, use_sbf};
+pub use program::{process_instruction, program_test, use_sbf, CPI_RELAY_ID};

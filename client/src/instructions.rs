@@ -336,6 +336,65 @@ pub fn repay(
     )
 }
 
+/// `flash_borrow`: lends `amount` to `destination` until the transaction's `flash_repay`.
+pub fn flash_borrow(
+    borrower: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    destination: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    instruction(
+        ballast::accounts::FlashBorrow {
+            borrower: *borrower,
+            market: *market,
+            reserve: keys.reserve,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            destination: *destination,
+            token_program: keys.token_program,
+            instructions: INSTRUCTIONS_SYSVAR,
+        },
+        ballast::instruction::FlashBorrow { amount },
+        vec![],
+    )
+}
+
+/// `flash_repay`: repays the open flash loan; `amount` is the borrowed amount plus the fee
+/// ([`flash_repay_amount`]).
+pub fn flash_repay(
+    payer: &Pubkey,
+    market: &Pubkey,
+    keys: &ReserveKeys,
+    source: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    instruction(
+        ballast::accounts::FlashRepay {
+            payer: *payer,
+            market: *market,
+            reserve: keys.reserve,
+            mint: keys.mint,
+            liquidity_vault: keys.liquidity_vault,
+            source: *source,
+            token_program: keys.token_program,
+            instructions: INSTRUCTIONS_SYSVAR,
+        },
+        ballast::instruction::FlashRepay { amount },
+        vec![],
+    )
+}
+
+/// The instructions sysvar's address (read by the flash loans).
+pub const INSTRUCTIONS_SYSVAR: Pubkey = ballast::instructions::INSTRUCTIONS_SYSVAR_ID;
+
+/// What `flash_repay` must repay for a flash loan of `amount` from a reserve with `config`: the
+/// amount plus the program's fee (rounded up).
+pub fn flash_repay_amount(config: &ballast::state::ReserveConfig, amount: u64) -> Option<u64> {
+    let fee = ballast::math::flash::flash_fee_ceil(amount, config.flash_loan_fee_bps).ok()?;
+    amount.checked_add(fee)
+}
+
 pub fn set_collateral(
     owner: &Pubkey,
     market: &Pubkey,

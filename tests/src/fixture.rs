@@ -118,6 +118,7 @@ pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]
         },
         supply_cap: u64::MAX / 4,
         borrow_cap: u64::MAX / 8,
+        flash_loan_fee_bps: 9,
     }
 }
 

@@ -193,6 +193,25 @@ pub enum BallastError {
     /// 6060: the mint has more decimals than a reserve supports.
     #[msg("mint decimals above the supported maximum")]
     UnsupportedMintDecimals,
+    /// 6061: a flash loan instruction reached through another program (CPI); both ends of a
+    /// flash loan must be top-level instructions of the transaction.
+    #[msg("flash loans must be top-level instructions, not reached through another program")]
+    FlashLoanThroughCpi,
+    /// 6062: no `flash_repay` of this reserve follows the `flash_borrow` in the transaction.
+    #[msg("no flash_repay for this reserve later in the transaction")]
+    FlashRepayMissing,
+    /// 6063: the `flash_repay` amount is not the borrowed amount plus the fee.
+    #[msg("flash_repay must repay exactly the borrowed amount plus the fee")]
+    FlashRepayAmountMismatch,
+    /// 6064: a second flash borrow of the reserve before the first is repaid.
+    #[msg("a flash loan of this reserve is already open: nested or overlapping flash loans are refused")]
+    FlashLoanNested,
+    /// 6065: `flash_repay` with no flash loan of the reserve open in this transaction.
+    #[msg("no flash loan of this reserve is open")]
+    FlashLoanNotOpen,
+    /// 6066: the account passed as the instructions sysvar is not it.
+    #[msg("the instructions sysvar account is required")]
+    WrongInstructionsSysvar,
 }
 
 impl From<MathError> for BallastError {

@@ -67,6 +67,26 @@ pub struct Repaid {
     pub remaining_debt: u64,
 }
 
+/// A flash loan was opened; `flash_repay` of `amount + fee` must follow in the transaction.
+#[event]
+pub struct FlashBorrowed {
+    pub reserve: Pubkey,
+    pub borrower: Pubkey,
+    pub amount: u64,
+    pub fee: u64,
+}
+
+/// A flash loan was repaid with its fee.
+#[event]
+pub struct FlashRepaid {
+    pub reserve: Pubkey,
+    pub payer: Pubkey,
+    pub amount: u64,
+    pub fee: u64,
+    pub fee_to_fund: u64,
+    pub fee_to_protocol: u64,
+}
+
 /// A deposit was enabled or disabled as collateral.
 #[event]
 pub struct CollateralSet {

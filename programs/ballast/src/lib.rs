@@ -141,6 +141,18 @@ pub mod ballast {
         instructions::liquidate::handle_liquidate(ctx, args)
     }
 
+    /// Lends `amount` of the reserve's free liquidity until a `flash_repay` of `amount` plus the
+    /// fee later in the same transaction (top-level instructions only).
+    pub fn flash_borrow(ctx: Context<FlashBorrow>, amount: u64) -> Result<()> {
+        instructions::flash_loan::handle_flash_borrow(ctx, amount)
+    }
+
+    /// Repays the transaction's open flash loan of the reserve: `amount` is the borrowed amount
+    /// plus the fee. Never paused.
+    pub fn flash_repay(ctx: Context<FlashRepay>, amount: u64) -> Result<()> {
+        instructions::flash_loan::handle_flash_repay(ctx, amount)
+    }
+
     /// Writes off the debt of an obligation left with no collateral of value (anyone).
     pub fn realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>) -> Result<()> {
         instructions::realize_bad_debt::handle_realize_bad_debt(ctx)

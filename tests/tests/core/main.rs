@@ -10,6 +10,7 @@ mod collateral;
 mod common;
 mod deposit_withdraw;
 mod fees;
+mod flash_loans;
 mod interest;
 mod obligation;
 mod reserve_config;

@@ -132,7 +132,9 @@ pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> 
         last_oracle_publish_time: 0,
         liquidity_vault_bump: ctx.bumps.liquidity_vault,
         fund_vault_bump: ctx.bumps.fund_vault,
-        reserved: [0; 62],
+        flash_loan_amount: 0,
+        flash_loan_fee: 0,
+        reserved: [0; 44],
     });
     emit!(ReserveConfigured {
         market: accounts.market.key(),

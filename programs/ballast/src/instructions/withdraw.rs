@@ -72,7 +72,7 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
         let shares = reserve.shares_for_withdrawal(u128::from(amount))?;
         require!(shares <= held, BallastError::WithdrawExceedsDeposit);
         require!(
-            amount <= reserve.available_liquidity,
+            amount <= reserve.payable_liquidity(),
             BallastError::InsufficientLiquidity
         );
         reserve.total_shares -= shares;

@@ -5,6 +5,7 @@
 //! protocol rounds up, what is paid out rounds down.
 
 pub mod fixed;
+pub mod flash;
 pub mod health;
 pub mod interest;
 pub mod liquidation;

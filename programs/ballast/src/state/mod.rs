@@ -17,8 +17,11 @@ pub const PAUSE_WITHDRAW: u8 = 1 << 1;
 pub const PAUSE_BORROW: u8 = 1 << 2;
 /// Pause flag: liquidations (and bad-debt realization).
 pub const PAUSE_LIQUIDATE: u8 = 1 << 3;
+/// Pause flag: flash loans (`flash_borrow`; a loan already open can always be repaid).
+pub const PAUSE_FLASH_LOAN: u8 = 1 << 4;
 /// Every defined pause flag. Repay has none: it can never be paused.
-pub const PAUSE_ALL: u8 = PAUSE_DEPOSIT | PAUSE_WITHDRAW | PAUSE_BORROW | PAUSE_LIQUIDATE;
+pub const PAUSE_ALL: u8 =
+    PAUSE_DEPOSIT | PAUSE_WITHDRAW | PAUSE_BORROW | PAUSE_LIQUIDATE | PAUSE_FLASH_LOAN;
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,8 @@ pub const MAX_CONFIDENCE_MULTIPLIER_BPS: u16 = 30_000;
 pub const MAX_BORROW_RATE_BPS: u64 = 50_000;
 /// Largest liquidation bonus.
 pub const MAX_LIQUIDATION_BONUS_BPS: u16 = 5_000;
+/// Largest flash-loan fee (1 %).
+pub const MAX_FLASH_LOAN_FEE_BPS: u16 = 100;
 
 /// Reserve status: normal operation.
 pub const RESERVE_ACTIVE: u8 = 0;
@@ -105,6 +107,9 @@ pub struct ReserveConfig {
     pub supply_cap: u64,
     /// Most tokens that may be borrowed.
     pub borrow_cap: u64,
+    /// Fee on a flash loan (bps of the amount, rounded up), split between the fund and
+    /// protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
+    pub flash_loan_fee_bps: u16,
 }
 
 impl ReserveConfig {
@@ -137,6 +142,7 @@ impl ReserveConfig {
             oracle.liquidation.max_age_secs <= MAX_ORACLE_AGE_SECS,
             oracle.liquidation.max_confidence_bps <= MAX_ORACLE_CONFIDENCE_BPS,
             oracle.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
+            self.flash_loan_fee_bps <= MAX_FLASH_LOAN_FEE_BPS,
         ];
         require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
         require!(
@@ -233,8 +239,13 @@ pub struct Reserve {
     pub liquidity_vault_bump: u8,
     /// PDA bump of the fund vault.
     pub fund_vault_bump: u8,
+    /// Tokens lent by the flash loan open in this transaction (0: none). They stay on the books
+    /// (utilization, interest and share value do not see them leave) but cannot be paid out.
+    pub flash_loan_amount: u64,
+    /// The fee the open flash loan owes on repayment.
+    pub flash_loan_fee: u64,
     /// Room to grow without a migration.
-    pub reserved: [u8; 62],
+    pub reserved: [u8; 44],
 }
 
 impl Reserve {
@@ -363,11 +374,65 @@ impl Reserve {
         Ok(minted)
     }
 
+    /// Tokens that can be paid out now: the free liquidity less an open flash loan's.
+    pub fn payable_liquidity(&self) -> u64 {
+        self.available_liquidity
+            .saturating_sub(self.flash_loan_amount)
+    }
+
+    /// Opens a flash loan of `amount` (validated by the caller against the transaction);
+    /// returns the fee it owes.
+    pub fn open_flash_loan(&mut self, amount: u64) -> Result<u64> {
+        require!(amount > 0, BallastError::ZeroAmount);
+        self.require_active()?;
+        require!(self.flash_loan_amount == 0, BallastError::FlashLoanNested);
+        require!(
+            amount <= self.payable_liquidity(),
+            BallastError::InsufficientLiquidity
+        );
+        let fee = crate::math::flash::flash_fee_ceil(amount, self.config.flash_loan_fee_bps)
+            .or_err()?;
+        self.flash_loan_amount = amount;
+        self.flash_loan_fee = fee;
+        Ok(fee)
+    }
+
+    /// Closes the open flash loan on a repayment of `amount` (principal + fee) and books the
+    /// fee to the fund and protocol fees; returns the split.
+    pub fn close_flash_loan(&mut self, amount: u64) -> Result<crate::math::flash::FlashFeeSplit> {
+        require!(self.flash_loan_amount > 0, BallastError::FlashLoanNotOpen);
+        require!(
+            Some(amount) == self.flash_loan_amount.checked_add(self.flash_loan_fee),
+            BallastError::FlashRepayAmountMismatch
+        );
+        let fee = self.flash_loan_fee;
+        let split = crate::math::flash::split_flash_fee(
+            fee,
+            self.config.reserve_factor_bps,
+            self.config.insurance_factor_bps,
+        )
+        .or_err()?;
+        self.available_liquidity = self
+            .available_liquidity
+            .checked_add(fee)
+            .ok_or(BallastError::MathOverflow)?;
+        let to_fund = u128::from(split.to_fund) * WAD;
+        let to_protocol = u128::from(split.to_protocol) * WAD;
+        self.pending_insurance_wad = add(self.pending_insurance_wad, to_fund).or_err()?;
+        self.protocol_fees_wad = add(self.protocol_fees_wad, to_protocol).or_err()?;
+        self.cumulative_insurance_wad = self.cumulative_insurance_wad.saturating_add(to_fund);
+        self.cumulative_protocol_fees_wad =
+            self.cumulative_protocol_fees_wad.saturating_add(to_protocol);
+        self.flash_loan_amount = 0;
+        self.flash_loan_fee = 0;
+        Ok(split)
+    }
+
     /// Books the redemption of `shares_amount` shares; returns the tokens paid out (rounded down).
     pub fn redeem_shares(&mut self, shares_amount: u128) -> Result<u64> {
         let tokens = self.tokens_for_shares(shares_amount)?;
         require!(
-            tokens <= self.available_liquidity,
+            tokens <= self.payable_liquidity(),
             BallastError::InsufficientLiquidity
         );
         self.total_shares = sub(self.total_shares, shares_amount).or_err()?;
@@ -407,7 +472,7 @@ impl Reserve {
         require!(amount > 0, BallastError::ZeroAmount);
         self.require_active()?;
         require!(
-            amount <= self.available_liquidity,
+            amount <= self.payable_liquidity(),
             BallastError::InsufficientLiquidity
         );
         let scaled = shares::scaled_debt_for_borrow_ceil(amount, self.borrow_index).or_err()?;
@@ -516,7 +581,7 @@ impl Reserve {
             .ok_or(BallastError::MathOverflow)?;
         let insurance = to_u64(self.pending_insurance_wad / WAD)
             .or_err()?
-            .min(self.available_liquidity);
+            .min(self.payable_liquidity());
         self.available_liquidity -= insurance;
         self.pending_insurance_wad -= u128::from(insurance) * WAD;
         self.fund_balance = self
@@ -525,7 +590,7 @@ impl Reserve {
             .ok_or(BallastError::MathOverflow)?;
         let fees = to_u64(self.protocol_fees_wad / WAD)
             .or_err()?
-            .min(self.available_liquidity);
+            .min(self.payable_liquidity());
         self.available_liquidity -= fees;
         self.protocol_fees_wad -= u128::from(fees) * WAD;
         Ok((fees, insurance, receivable))
