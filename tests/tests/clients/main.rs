@@ -453,6 +453,8 @@ fn fixtures() -> Value {
             &usdc.reserve,
             ReserveUpdate::PauseFlags(0b101),
         ),
+        client::flash_borrow(&w.liquidator, &w.market, usdc, &user_token, 2_500_000_000),
+        client::flash_repay(&w.liquidator, &w.market, usdc, &user_token, 2_502_250_000),
         client::init_obligation(&w.borrower, &w.market, 3),
         client::close_obligation(&w.lender, &lender_key),
         client::deposit(

@@ -121,6 +121,13 @@ export type Reserve = {
   liquidityVaultBump: number;
   /** PDA bump of the fund vault. */
   fundVaultBump: number;
+  /**
+   * Tokens lent by the flash loan open in this transaction (0: none). They stay on the books
+   * (utilization, interest and share value do not see them leave) but cannot be paid out.
+   */
+  flashLoanAmount: bigint;
+  /** The fee the open flash loan owes on repayment. */
+  flashLoanFee: bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -188,6 +195,13 @@ export type ReserveArgs = {
   liquidityVaultBump: number;
   /** PDA bump of the fund vault. */
   fundVaultBump: number;
+  /**
+   * Tokens lent by the flash loan open in this transaction (0: none). They stay on the books
+   * (utilization, interest and share value do not see them leave) but cannot be paid out.
+   */
+  flashLoanAmount: number | bigint;
+  /** The fee the open flash loan owes on repayment. */
+  flashLoanFee: number | bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -225,7 +239,9 @@ export function getReserveEncoder(): FixedSizeEncoder<ReserveArgs> {
       ["lastOraclePublishTime", getI64Encoder()],
       ["liquidityVaultBump", getU8Encoder()],
       ["fundVaultBump", getU8Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 62)],
+      ["flashLoanAmount", getU64Encoder()],
+      ["flashLoanFee", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 44)],
     ]),
     (value) => ({ ...value, discriminator: RESERVE_DISCRIMINATOR }),
   );
@@ -263,7 +279,9 @@ export function getReserveDecoder(): FixedSizeDecoder<Reserve> {
     ["lastOraclePublishTime", getI64Decoder()],
     ["liquidityVaultBump", getU8Decoder()],
     ["fundVaultBump", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 62)],
+    ["flashLoanAmount", getU64Decoder()],
+    ["flashLoanFee", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 44)],
   ]);
 }
 

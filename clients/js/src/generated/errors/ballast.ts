@@ -136,6 +136,18 @@ export const BALLAST_ERROR__REPAY_ALL_EXCEEDS_ONE_TRANSFER = 0x17aa; // 6058
 export const BALLAST_ERROR__LIQUIDATION_MUST_CLOSE_POSITION = 0x17ab; // 6059
 /** UnsupportedMintDecimals: mint decimals above the supported maximum */
 export const BALLAST_ERROR__UNSUPPORTED_MINT_DECIMALS = 0x17ac; // 6060
+/** FlashLoanThroughCpi: flash loans must be top-level instructions, not reached through another program */
+export const BALLAST_ERROR__FLASH_LOAN_THROUGH_CPI = 0x17ad; // 6061
+/** FlashRepayMissing: no flash_repay for this reserve later in the transaction */
+export const BALLAST_ERROR__FLASH_REPAY_MISSING = 0x17ae; // 6062
+/** FlashRepayAmountMismatch: flash_repay must repay exactly the borrowed amount plus the fee */
+export const BALLAST_ERROR__FLASH_REPAY_AMOUNT_MISMATCH = 0x17af; // 6063
+/** FlashLoanNested: a flash loan of this reserve is already open: nested or overlapping flash loans are refused */
+export const BALLAST_ERROR__FLASH_LOAN_NESTED = 0x17b0; // 6064
+/** FlashLoanNotOpen: no flash loan of this reserve is open */
+export const BALLAST_ERROR__FLASH_LOAN_NOT_OPEN = 0x17b1; // 6065
+/** WrongInstructionsSysvar: the instructions sysvar account is required */
+export const BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR = 0x17b2; // 6066
 
 export type BallastError =
   | typeof BALLAST_ERROR__ACTION_PAUSED
@@ -147,6 +159,11 @@ export type BallastError =
   | typeof BALLAST_ERROR__DEPOSIT_SLOTS_FULL
   | typeof BALLAST_ERROR__DIVISION_BY_ZERO
   | typeof BALLAST_ERROR__DUPLICATE_OBLIGATION
+  | typeof BALLAST_ERROR__FLASH_LOAN_NESTED
+  | typeof BALLAST_ERROR__FLASH_LOAN_NOT_OPEN
+  | typeof BALLAST_ERROR__FLASH_LOAN_THROUGH_CPI
+  | typeof BALLAST_ERROR__FLASH_REPAY_AMOUNT_MISMATCH
+  | typeof BALLAST_ERROR__FLASH_REPAY_MISSING
   | typeof BALLAST_ERROR__HEALTH_NOT_IMPROVED
   | typeof BALLAST_ERROR__INSUFFICIENT_LIQUIDITY
   | typeof BALLAST_ERROR__INVALID_CONFIG
@@ -193,6 +210,7 @@ export type BallastError =
   | typeof BALLAST_ERROR__VAULT_BALANCE_MISMATCH
   | typeof BALLAST_ERROR__WITHDRAW_EXCEEDS_DEPOSIT
   | typeof BALLAST_ERROR__WRONG_FEE_RECEIVER
+  | typeof BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR
   | typeof BALLAST_ERROR__WRONG_MARKET
   | typeof BALLAST_ERROR__WRONG_MINT
   | typeof BALLAST_ERROR__WRONG_RESERVE
@@ -212,6 +230,11 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__DEPOSIT_SLOTS_FULL]: `obligation deposit slots are full`,
     [BALLAST_ERROR__DIVISION_BY_ZERO]: `division by zero`,
     [BALLAST_ERROR__DUPLICATE_OBLIGATION]: `obligations must differ`,
+    [BALLAST_ERROR__FLASH_LOAN_NESTED]: `a flash loan of this reserve is already open: nested or overlapping flash loans are refused`,
+    [BALLAST_ERROR__FLASH_LOAN_NOT_OPEN]: `no flash loan of this reserve is open`,
+    [BALLAST_ERROR__FLASH_LOAN_THROUGH_CPI]: `flash loans must be top-level instructions, not reached through another program`,
+    [BALLAST_ERROR__FLASH_REPAY_AMOUNT_MISMATCH]: `flash_repay must repay exactly the borrowed amount plus the fee`,
+    [BALLAST_ERROR__FLASH_REPAY_MISSING]: `no flash_repay for this reserve later in the transaction`,
     [BALLAST_ERROR__HEALTH_NOT_IMPROVED]: `liquidation did not improve health`,
     [BALLAST_ERROR__INSUFFICIENT_LIQUIDITY]: `insufficient liquidity in reserve`,
     [BALLAST_ERROR__INVALID_CONFIG]: `reserve config out of bounds`,
@@ -258,6 +281,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__VAULT_BALANCE_MISMATCH]: `vault balance does not match the accounting`,
     [BALLAST_ERROR__WITHDRAW_EXCEEDS_DEPOSIT]: `withdrawal exceeds deposit`,
     [BALLAST_ERROR__WRONG_FEE_RECEIVER]: `wrong fee receiver`,
+    [BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR]: `the instructions sysvar account is required`,
     [BALLAST_ERROR__WRONG_MARKET]: `reserve belongs to another market`,
     [BALLAST_ERROR__WRONG_MINT]: `mint does not match the reserve`,
     [BALLAST_ERROR__WRONG_RESERVE]: `reserve passed in the wrong role`,

@@ -10,6 +10,8 @@ export * from "./borrow";
 export * from "./closeObligation";
 export * from "./collectFees";
 export * from "./deposit";
+export * from "./flashBorrow";
+export * from "./flashRepay";
 export * from "./fundReserve";
 export * from "./initMarket";
 export * from "./initObligation";

@@ -49,6 +49,8 @@ import {
   getCloseObligationInstruction,
   getCollectFeesInstructionAsync,
   getDepositInstructionAsync,
+  getFlashBorrowInstructionAsync,
+  getFlashRepayInstructionAsync,
   getFundReserveInstructionAsync,
   getInitMarketInstruction,
   getInitObligationInstructionAsync,
@@ -64,6 +66,8 @@ import {
   parseCloseObligationInstruction,
   parseCollectFeesInstruction,
   parseDepositInstruction,
+  parseFlashBorrowInstruction,
+  parseFlashRepayInstruction,
   parseFundReserveInstruction,
   parseInitMarketInstruction,
   parseInitObligationInstruction,
@@ -79,6 +83,8 @@ import {
   type CloseObligationInput,
   type CollectFeesAsyncInput,
   type DepositAsyncInput,
+  type FlashBorrowAsyncInput,
+  type FlashRepayAsyncInput,
   type FundReserveAsyncInput,
   type InitMarketInput,
   type InitObligationAsyncInput,
@@ -88,6 +94,8 @@ import {
   type ParsedCloseObligationInstruction,
   type ParsedCollectFeesInstruction,
   type ParsedDepositInstruction,
+  type ParsedFlashBorrowInstruction,
+  type ParsedFlashRepayInstruction,
   type ParsedFundReserveInstruction,
   type ParsedInitMarketInstruction,
   type ParsedInitObligationInstruction,
@@ -172,6 +180,8 @@ export enum BallastInstruction {
   CloseObligation,
   CollectFees,
   Deposit,
+  FlashBorrow,
+  FlashRepay,
   FundReserve,
   InitMarket,
   InitObligation,
@@ -232,6 +242,28 @@ export function identifyBallastInstruction(
     )
   ) {
     return BallastInstruction.Deposit;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([166, 221, 220, 25, 61, 73, 127, 240]),
+      ),
+      0,
+    )
+  ) {
+    return BallastInstruction.FlashBorrow;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([182, 143, 19, 23, 39, 221, 184, 78]),
+      ),
+      0,
+    )
+  ) {
+    return BallastInstruction.FlashRepay;
   }
   if (
     containsBytes(
@@ -376,6 +408,12 @@ export type ParsedBallastInstruction<
       instructionType: BallastInstruction.Deposit;
     } & ParsedDepositInstruction<TProgram>)
   | ({
+      instructionType: BallastInstruction.FlashBorrow;
+    } & ParsedFlashBorrowInstruction<TProgram>)
+  | ({
+      instructionType: BallastInstruction.FlashRepay;
+    } & ParsedFlashRepayInstruction<TProgram>)
+  | ({
       instructionType: BallastInstruction.FundReserve;
     } & ParsedFundReserveInstruction<TProgram>)
   | ({
@@ -440,6 +478,20 @@ export function parseBallastInstruction<TProgram extends string>(
       return {
         instructionType: BallastInstruction.Deposit,
         ...parseDepositInstruction(instruction),
+      };
+    }
+    case BallastInstruction.FlashBorrow: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: BallastInstruction.FlashBorrow,
+        ...parseFlashBorrowInstruction(instruction),
+      };
+    }
+    case BallastInstruction.FlashRepay: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: BallastInstruction.FlashRepay,
+        ...parseFlashRepayInstruction(instruction),
       };
     }
     case BallastInstruction.FundReserve: {
@@ -557,6 +609,14 @@ export type BallastPluginInstructions = {
   deposit: (
     input: DepositAsyncInput,
   ) => ReturnType<typeof getDepositInstructionAsync> & SelfPlanAndSendFunctions;
+  flashBorrow: (
+    input: FlashBorrowAsyncInput,
+  ) => ReturnType<typeof getFlashBorrowInstructionAsync> &
+    SelfPlanAndSendFunctions;
+  flashRepay: (
+    input: MakeOptional<FlashRepayAsyncInput, "payer">,
+  ) => ReturnType<typeof getFlashRepayInstructionAsync> &
+    SelfPlanAndSendFunctions;
   fundReserve: (
     input: FundReserveAsyncInput,
   ) => ReturnType<typeof getFundReserveInstructionAsync> &
@@ -647,6 +707,19 @@ export function ballastProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getDepositInstructionAsync(input),
+            ),
+          flashBorrow: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getFlashBorrowInstructionAsync(input),
+            ),
+          flashRepay: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getFlashRepayInstructionAsync({
+                ...input,
+                payer: input.payer ?? client.payer,
+              }),
             ),
           fundReserve: (input) =>
             addSelfPlanAndSendFunctions(

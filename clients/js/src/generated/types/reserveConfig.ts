@@ -53,6 +53,11 @@ export type ReserveConfig = {
   supplyCap: bigint;
   /** Most tokens that may be borrowed. */
   borrowCap: bigint;
+  /**
+   * Fee on a flash loan (bps of the amount, rounded up), split between the fund and
+   * protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
+   */
+  flashLoanFeeBps: number;
 };
 
 export type ReserveConfigArgs = {
@@ -78,6 +83,11 @@ export type ReserveConfigArgs = {
   supplyCap: number | bigint;
   /** Most tokens that may be borrowed. */
   borrowCap: number | bigint;
+  /**
+   * Fee on a flash loan (bps of the amount, rounded up), split between the fund and
+   * protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
+   */
+  flashLoanFeeBps: number;
 };
 
 export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
@@ -93,6 +103,7 @@ export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
     ["rateModel", getRateModelEncoder()],
     ["supplyCap", getU64Encoder()],
     ["borrowCap", getU64Encoder()],
+    ["flashLoanFeeBps", getU16Encoder()],
   ]);
 }
 
@@ -109,6 +120,7 @@ export function getReserveConfigDecoder(): FixedSizeDecoder<ReserveConfig> {
     ["rateModel", getRateModelDecoder()],
     ["supplyCap", getU64Decoder()],
     ["borrowCap", getU64Decoder()],
+    ["flashLoanFeeBps", getU16Decoder()],
   ]);
 }
 
