@@ -88,6 +88,20 @@ async fn measure(
     instruction: Instruction,
     signer: &Keypair,
 ) -> Measured {
+    measure_in(h, name, worst_case, &[instruction], 0, signer).await
+}
+
+/// Measures the transaction of `instructions` (they must succeed together, as a flash loan's
+/// two ends); the row's accounts and data are those of `instructions[named]`.
+async fn measure_in(
+    h: &mut Harness,
+    name: &'static str,
+    worst_case: &str,
+    instructions: &[Instruction],
+    named: usize,
+    signer: &Keypair,
+) -> Measured {
+    let instruction = instructions[named].clone();
     h.refresh_blockhash().await;
     let blockhash = h.bank().last_blockhash;
     let limit = ComputeBudgetInstruction::set_compute_unit_limit(COMPUTE_UNIT_LIMIT);
@@ -100,8 +114,8 @@ async fn measure(
             blockhash,
         )
     };
-    let transaction = sign(&[limit.clone(), instruction.clone()]);
-    let with_priority_fee = sign(&[limit, price, instruction.clone()]);
+    let transaction = sign(&[&[limit.clone()], instructions].concat());
+    let with_priority_fee = sign(&[&[limit, price], instructions].concat());
     assert_eq!(transaction.signatures.len(), 1, "{name}: one signer");
     let (outcome, compute_units) = match h
         .bank()
@@ -334,6 +348,27 @@ async fn measure_all() -> Vec<Measured> {
     );
     rows.push(measure(&mut h, "fund_reserve", "—", ix, &owner).await);
 
+    // A flash loan is one transaction of both ends: each row is that transaction.
+    let keys = h.assets[first_debt].keys;
+    let amount = 10 * UNIT;
+    let config = h.reserve(first_debt).await.config;
+    let due = client::flash_repay_amount(&config, amount).expect("a fee");
+    let token = borrower.tokens[first_debt];
+    let pair = [
+        client::flash_borrow(&owner.pubkey(), &market, &keys, &token, amount),
+        client::flash_repay(&owner.pubkey(), &market, &keys, &token, due),
+    ];
+    let label = "with its flash_repay, one transaction";
+    rows.push(measure_in(&mut h, "flash_borrow", label, &pair, 0, &owner).await);
+    // The same pair one unit larger (a transaction sent twice would be a duplicate).
+    let due = client::flash_repay_amount(&config, amount + 1).expect("a fee");
+    let pair = [
+        client::flash_borrow(&owner.pubkey(), &market, &keys, &token, amount + 1),
+        client::flash_repay(&owner.pubkey(), &market, &keys, &token, due),
+    ];
+    let label = "with its flash_borrow, one transaction";
+    rows.push(measure_in(&mut h, "flash_repay", label, &pair, 1, &owner).await);
+
     // Every collateral but the first crashes to dust: the borrower's last collateral of value
     // is seized (the seized reserve on Token-2022, the repaid one on SPL Token) as supply
     // shares, and bad debt is realized over all its borrows.
@@ -492,6 +527,8 @@ fn every_instruction_has_a_measured_worst_case() {
             "set_collateral",
             "collect_fees",
             "fund_reserve",
+            "flash_borrow",
+            "flash_repay",
             "liquidate",
             "realize_bad_debt",
         ]
