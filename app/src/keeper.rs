@@ -30,7 +30,7 @@ use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
 
-use ballast_client::chain::{ata, token_amount, Chain, ChainError};
+use ballast_client::chain::{ata, token_amount, AddressLookupTableAccount, Chain, ChainError};
 use ballast_client::view::{decode, MarketView, OBLIGATION_LEN};
 
 /// How the keeper behaves.
@@ -50,6 +50,9 @@ pub struct KeeperConfig {
     pub max_rounds: usize,
     /// Show a progress bar while scanning.
     pub progress: bool,
+    /// Liquidate with flash loans (no inventory of the debt token needed): see
+    /// `plans::flash_liquidation`; v0 transactions through a lookup table the keeper creates.
+    pub flash: bool,
 }
 
 impl KeeperConfig {
@@ -63,6 +66,7 @@ impl KeeperConfig {
             slippage_bps: 50,
             max_rounds: 8,
             progress: false,
+            flash: false,
         }
     }
 }
@@ -122,6 +126,9 @@ pub struct PassSummary {
     pub unpriceable: usize,
     pub failed: usize,
     pub backed_off: usize,
+    /// The largest flash-liquidation transaction sent: (bytes, account keys in its message,
+    /// of which resolved through the lookup table).
+    pub largest_flash_transaction: Option<(usize, usize, usize)>,
     pub elapsed_ms: u128,
     pub actions: Vec<Action>,
 }
@@ -248,6 +255,8 @@ pub struct Keeper {
     pub config: KeeperConfig,
     backoff: HashMap<Pubkey, Backoff>,
     pass: u64,
+    /// The lookup table of the market's accounts (flash liquidations), once created.
+    lookup_table: Option<AddressLookupTableAccount>,
 }
 
 impl Keeper {
@@ -256,6 +265,7 @@ impl Keeper {
             config,
             backoff: HashMap::new(),
             pass: 0,
+            lookup_table: None,
         }
     }
 
@@ -478,7 +488,8 @@ impl Keeper {
                 obligation.owner != keeper.pubkey(),
                 "the keeper's own obligation"
             );
-            let inventory = if self.config.dry_run {
+            // Flash liquidations need no inventory: the repayment is borrowed in the transaction.
+            let inventory = if self.config.dry_run || self.config.flash {
                 None
             } else {
                 Some(self.inventory(chain, view).await?)
@@ -503,24 +514,40 @@ impl Keeper {
                 });
                 return Ok(());
             }
-            let instructions = self
-                .liquidation_instructions(chain, view, key, &obligation, &plan)
-                .await?;
-            match chain.simulate(&instructions, &[&keeper]).await {
-                Err(error) if error.is(BallastError::ObligationHealthy) => {
-                    summary.skipped_healthy += 1;
-                    summary.actions.push(Action::SkippedHealthy {
-                        obligation: key.to_string(),
-                    });
+            let plan = if self.config.flash {
+                LiquidationPlan {
+                    max_repay: plan.expected_repay,
+                    receive_shares: true,
+                    ..plan
+                }
+            } else {
+                plan
+            };
+            if self.config.flash {
+                match self
+                    .flash_liquidate(chain, view, key, &obligation, &plan, summary)
+                    .await
+                {
+                    Err(error) if is_program_error(&error, BallastError::ObligationHealthy) => {
+                        summary.skipped_healthy += 1;
+                        summary.actions.push(Action::SkippedHealthy {
+                            obligation: key.to_string(),
+                        });
+                        return Ok(());
+                    }
+                    other => other?,
+                }
+            } else {
+                self.liquidate(chain, view, key, &obligation, &plan, summary)
+                    .await?;
+                if summary
+                    .actions
+                    .last()
+                    .is_some_and(|a| matches!(a, Action::SkippedHealthy { .. }))
+                {
                     return Ok(());
                 }
-                Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),
-                Ok(()) => {}
             }
-            chain
-                .send(&instructions, &[&keeper])
-                .await
-                .context("liquidate")?;
             summary.liquidations += 1;
             if !liquidated_once {
                 summary.liquidated += 1;
@@ -550,6 +577,7 @@ impl Keeper {
                 collateral_reserve = %plan.collateral_reserve,
                 repaid = plan.expected_repay,
                 seized = plan.expected_collateral_out,
+                flash = self.config.flash,
                 health_before = health_f64(plan.health_wad),
                 health_after = health_f64(health_after),
                 "liquidated"
@@ -571,6 +599,168 @@ impl Keeper {
             }
         }
         Ok(())
+    }
+
+    /// Sends one liquidation paid from the keeper's inventory (simulated first).
+    async fn liquidate<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        view: &MarketView,
+        key: Pubkey,
+        obligation: &Obligation,
+        plan: &LiquidationPlan,
+        summary: &mut PassSummary,
+    ) -> anyhow::Result<()> {
+        let keeper = chain.wallet().insecure_clone();
+        {
+            let instructions = self
+                .liquidation_instructions(chain, view, key, obligation, plan)
+                .await?;
+            match chain.simulate(&instructions, &[&keeper]).await {
+                Err(error) if error.is(BallastError::ObligationHealthy) => {
+                    summary.skipped_healthy += 1;
+                    summary.actions.push(Action::SkippedHealthy {
+                        obligation: key.to_string(),
+                    });
+                    return Ok(());
+                }
+                Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),
+                Ok(()) => {}
+            }
+            chain
+                .send(&instructions, &[&keeper])
+                .await
+                .context("liquidate")?;
+        }
+        Ok(())
+    }
+
+    /// Sends one flash liquidation (`plans::flash_liquidation`) as a v0 transaction through
+    /// the keeper's lookup table, creating the table first when there is none.
+    async fn flash_liquidate<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        view: &MarketView,
+        key: Pubkey,
+        obligation: &Obligation,
+        plan: &LiquidationPlan,
+        summary: &mut PassSummary,
+    ) -> anyhow::Result<()> {
+        let keeper = chain.wallet().insecure_clone();
+        let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
+            view.keys(reserve)
+                .with_context(|| format!("unknown reserve {reserve}"))
+        };
+        let repay = keys(&plan.repay_reserve)?;
+        let collateral = keys(&plan.collateral_reserve)?;
+        let config = view.reserves[&plan.repay_reserve].reserve.config;
+        let due = client::flash_repay_amount(&config, plan.expected_repay)
+            .context("the flash loan's fee overflows")?;
+        let own = client::obligation_address(&view.key, &keeper.pubkey(), 0);
+        let (own_state, open) = match chain.account(&own).await? {
+            Some(account) => (decode::<Obligation>(&account)?, false),
+            None => (
+                crate::stress::fresh_obligation(&view.key, &keeper.pubkey()),
+                true,
+            ),
+        };
+        let mut instructions = self.compute_budget();
+        instructions.extend(plans::flash_liquidation(
+            &keeper.pubkey(),
+            &view.key,
+            &key,
+            obligation,
+            &repay,
+            &collateral,
+            LiquidateArgs {
+                max_repay: plan.max_repay,
+                min_collateral_out: plan.min_collateral_out,
+                receive_shares: true,
+            },
+            plan.expected_repay,
+            due,
+            &own_state,
+            open,
+            |reserve| view.oracle_for(reserve),
+        ));
+        let table = self.lookup_table(chain, view).await?;
+        let size = flash_transaction_size(&instructions, &keeper, &table)?;
+        if summary
+            .largest_flash_transaction
+            .is_none_or(|(bytes, _, _)| size.0 > bytes)
+        {
+            summary.largest_flash_transaction = Some(size);
+        }
+        chain
+            .send_v0(&instructions, &[&keeper], &[table])
+            .await
+            .map_err(anyhow::Error::new)
+            .context("flash liquidation")?;
+        Ok(())
+    }
+
+    /// The keeper's lookup table holding the market's accounts: the market, every reserve,
+    /// mint, vault, oracle and token program, the instructions sysvar, and the keeper's
+    /// obligation and token accounts. Created and extended on first use.
+    async fn lookup_table<C: Chain>(
+        &mut self,
+        chain: &mut C,
+        view: &MarketView,
+    ) -> anyhow::Result<AddressLookupTableAccount> {
+        if let Some(table) = &self.lookup_table {
+            return Ok(table.clone());
+        }
+        let keeper = chain.wallet().insecure_clone();
+        let owner = keeper.pubkey();
+        let mut addresses = vec![
+            view.key,
+            client::obligation_address(&view.key, &owner, 0),
+            client::INSTRUCTIONS_SYSVAR,
+        ];
+        for entry in view.reserves.values() {
+            let r = &entry.reserve;
+            for address in [
+                entry.key,
+                r.mint,
+                r.liquidity_vault,
+                r.fund_vault,
+                view.oracle_for(&entry.key),
+                r.token_program,
+                ata(&owner, &r.mint, &r.token_program),
+            ] {
+                if !addresses.contains(&address) {
+                    addresses.push(address);
+                }
+            }
+        }
+        let slot = ballast_client::chain::recent_slot(chain).await?;
+        let (create, table) =
+            ballast_client::address_lookup_table::instruction::create_lookup_table(
+                owner, owner, slot,
+            );
+        chain
+            .send(&[create], &[&keeper])
+            .await
+            .context("creating the lookup table")?;
+        // At most 20 addresses per extension keeps each transaction well under the size limit.
+        for chunk in addresses.chunks(20) {
+            let extend = ballast_client::address_lookup_table::instruction::extend_lookup_table(
+                table,
+                owner,
+                Some(owner),
+                chunk.to_vec(),
+            );
+            chain
+                .send(&[extend], &[&keeper])
+                .await
+                .context("extending the lookup table")?;
+        }
+        let account = ballast_client::chain::lookup_table(chain, &table)
+            .await?
+            .context("the lookup table just created")?;
+        tracing::info!(table = %table, addresses = account.addresses.len(), "lookup table ready");
+        self.lookup_table = Some(account.clone());
+        Ok(account)
     }
 
     async fn liquidation_instructions<C: Chain>(
@@ -630,6 +820,40 @@ pub async fn run<C: Chain>(
         keeper.config.progress = false;
         tokio::time::sleep(interval).await;
     }
+}
+
+/// The wire size of a v0 transaction of `instructions` through `table`: (bytes, account keys in
+/// its message, of which from the table).
+pub fn flash_transaction_size(
+    instructions: &[Instruction],
+    payer: &solana_sdk::signature::Keypair,
+    table: &AddressLookupTableAccount,
+) -> anyhow::Result<(usize, usize, usize)> {
+    let tx = ballast_client::chain::sign_v0(
+        instructions,
+        &payer.pubkey(),
+        &[payer],
+        solana_sdk::hash::Hash::default(),
+        std::slice::from_ref(table),
+    )?;
+    let solana_sdk::message::VersionedMessage::V0(message) = &tx.message else {
+        anyhow::bail!("not a v0 message");
+    };
+    let from_table: usize = message
+        .address_table_lookups
+        .iter()
+        .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
+        .sum();
+    let bytes = 1 + 64 * tx.signatures.len() + tx.message.serialize().len();
+    Ok((bytes, message.account_keys.len() + from_table, from_table))
+}
+
+/// Whether `error` is the program's `expected` error.
+fn is_program_error(error: &anyhow::Error, expected: BallastError) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<ChainError>())
+        .any(|e| e.is(expected))
 }
 
 /// Whether a failure is the chain being unreachable rather than the transaction failing.

@@ -266,6 +266,11 @@ struct KeeperArgs {
     /// A market file to take the market address from.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Liquidate with flash loans: no inventory of the debt token needed; the seized collateral
+    /// goes into the keeper's obligation 0 as shares and the repayment is borrowed against it
+    /// (v0 transactions through a lookup table the keeper creates). See docs/flash-loans.md.
+    #[arg(long)]
+    flash: bool,
 }
 
 fn main() {
@@ -462,6 +467,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.priority_fee_micro_lamports = args.priority_fee;
             config.compute_unit_limit = args.compute_unit_limit;
             config.slippage_bps = args.slippage_bps;
+            config.flash = args.flash;
             config.progress = cli.output == Output::Human;
             let summary = keeper::run(
                 &mut chain,

@@ -362,7 +362,7 @@ fn fund_tokens(reserve: &Reserve) -> u128 {
 }
 
 /// An empty obligation of `owner` (what `init_obligation` writes, bump aside).
-fn fresh_obligation(market: &Pubkey, owner: &Pubkey) -> Obligation {
+pub fn fresh_obligation(market: &Pubkey, owner: &Pubkey) -> Obligation {
     Obligation {
         market: *market,
         owner: *owner,

@@ -12,7 +12,9 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
-use ballast_client::chain::{sign, Chain, ChainError, ChainResult, LocalChain};
+use ballast_client::chain::{
+    sign, sign_v0, AddressLookupTableAccount, Chain, ChainError, ChainResult, LocalChain,
+};
 
 /// The embedded bank.
 pub struct BankChain {
@@ -59,8 +61,27 @@ impl BankChain {
         signers: &[&Keypair],
         payer: &Keypair,
     ) -> ChainResult<Transaction> {
-        // A distinct compute-unit limit per transaction, so that two identical instructions
-        // under the bank's single blockhash are never deduplicated.
+        let (all, keypairs) = self.prepare(instructions, signers, payer);
+        // The bank keeps producing slots in the background: take a recent blockhash each time.
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(bank_error)?;
+        let keypairs: Vec<&Keypair> = keypairs.iter().collect();
+        sign(&all, &payer.pubkey(), &keypairs, blockhash)
+    }
+
+    /// `instructions` behind a compute-unit limit distinct per transaction (so that two
+    /// identical instructions under the bank's single blockhash are never deduplicated; a limit
+    /// the caller set is replaced), and the signers: `payer` first, then `signers`.
+    fn prepare(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        payer: &Keypair,
+    ) -> (Vec<Instruction>, Vec<Keypair>) {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
             1_400_000 - self.nonce,
@@ -75,20 +96,13 @@ impl BankChain {
                 })
                 .cloned(),
         );
-        let mut keypairs: Vec<&Keypair> = vec![payer];
+        let mut keypairs: Vec<Keypair> = vec![payer.insecure_clone()];
         for signer in signers {
             if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
-                keypairs.push(signer);
+                keypairs.push(signer.insecure_clone());
             }
         }
-        // The bank keeps producing slots in the background: take a recent blockhash each time.
-        let blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .map_err(bank_error)?;
-        sign(&all, &payer.pubkey(), &keypairs, blockhash)
+        (all, keypairs)
     }
 }
 
@@ -202,6 +216,45 @@ impl Chain for BankChain {
         let wallet = self.wallet.insecure_clone();
         self.process(instructions, signers, &wallet).await
     }
+
+    async fn send_v0(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        lookup_tables: &[AddressLookupTableAccount],
+    ) -> ChainResult<Signature> {
+        // A table's addresses resolve from the slot after they were added: move to the next
+        // slot, keeping the clock where the caller set it (warping recomputes it).
+        let now = self.now().await?;
+        let slot = self
+            .ctx
+            .banks_client
+            .get_root_slot()
+            .await
+            .map_err(bank_error)?;
+        self.ctx
+            .warp_to_slot(slot + 2)
+            .map_err(|error| ChainError::Transport(format!("warping: {error:?}")))?;
+        self.ctx.set_sysvar(&BankChain::clock_at(now));
+        let wallet = self.wallet.insecure_clone();
+        let (all, keypairs) = self.prepare(instructions, signers, &wallet);
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .map_err(bank_error)?;
+        let keypairs: Vec<&Keypair> = keypairs.iter().collect();
+        let tx = sign_v0(&all, &wallet.pubkey(), &keypairs, blockhash, lookup_tables)?;
+        let signature = tx.signatures[0];
+        self.ctx
+            .banks_client
+            .process_transaction_with_preflight(tx)
+            .await
+            .map_err(bank_error)?;
+        self.track(instructions);
+        Ok(signature)
+    }
 }
 
 impl BankChain {
@@ -220,6 +273,12 @@ impl BankChain {
             .process_transaction_with_preflight(tx)
             .await
             .map_err(bank_error)?;
+        self.track(instructions);
+        Ok(signature)
+    }
+
+    /// Remembers the accounts Ballast instructions wrote (what `program_accounts` searches).
+    fn track(&mut self, instructions: &[Instruction]) {
         for ix in instructions
             .iter()
             .filter(|ix| ix.program_id == ballast::ID)
@@ -231,6 +290,5 @@ impl BankChain {
                     .map(|m| m.pubkey),
             );
         }
-        Ok(signature)
     }
 }

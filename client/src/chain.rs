@@ -5,6 +5,7 @@
 use anchor_lang::prelude::Pubkey;
 use solana_sdk::account::Account;
 use solana_sdk::instruction::Instruction;
+pub use solana_sdk::message::AddressLookupTableAccount;
 use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::transaction::TransactionError;
 
@@ -81,6 +82,15 @@ pub trait Chain {
         signers: &[&Keypair],
     ) -> ChainResult<Signature>;
 
+    /// Sends `instructions` as one v0 transaction whose accounts resolve through
+    /// `lookup_tables` (the wallet pays fees) and waits for it.
+    async fn send_v0(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        lookup_tables: &[AddressLookupTableAccount],
+    ) -> ChainResult<Signature>;
+
     /// One account.
     async fn account(&mut self, key: &Pubkey) -> ChainResult<Option<Account>> {
         Ok(self.accounts(&[*key]).await?.pop().flatten())
@@ -154,6 +164,64 @@ pub fn sign(
     tx.try_sign(&signers, blockhash)
         .map_err(|error| ChainError::Transport(format!("signing: {error}")))?;
     Ok(tx)
+}
+
+/// Signs a v0 transaction of `instructions` whose accounts resolve through `tables`.
+pub fn sign_v0(
+    instructions: &[Instruction],
+    payer: &Pubkey,
+    keypairs: &[&Keypair],
+    blockhash: solana_sdk::hash::Hash,
+    tables: &[AddressLookupTableAccount],
+) -> ChainResult<solana_sdk::transaction::VersionedTransaction> {
+    use solana_sdk::signature::Signer as _;
+    let message =
+        solana_sdk::message::v0::Message::try_compile(payer, instructions, tables, blockhash)
+            .map_err(|error| ChainError::Transport(format!("compiling a v0 message: {error}")))?;
+    let required = &message.account_keys[..usize::from(message.header.num_required_signatures)];
+    let signers: Vec<&Keypair> = keypairs
+        .iter()
+        .copied()
+        .filter(|k| required.contains(&k.pubkey()))
+        .collect();
+    solana_sdk::transaction::VersionedTransaction::try_new(
+        solana_sdk::message::VersionedMessage::V0(message),
+        &signers,
+    )
+    .map_err(|error| ChainError::Transport(format!("signing: {error}")))
+}
+
+/// The address lookup table at `key`, if there is one.
+pub async fn lookup_table<C: Chain>(
+    chain: &mut C,
+    key: &Pubkey,
+) -> ChainResult<Option<AddressLookupTableAccount>> {
+    let Some(account) = chain.account(key).await? else {
+        return Ok(None);
+    };
+    let table = solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(
+        &account.data,
+    )
+    .map_err(|error| ChainError::Transport(format!("lookup table {key}: {error}")))?;
+    Ok(Some(AddressLookupTableAccount {
+        key: *key,
+        addresses: table.addresses.to_vec(),
+    }))
+}
+
+/// The most recent slot of the `SlotHashes` sysvar: what a new lookup table is derived from.
+pub async fn recent_slot<C: Chain>(chain: &mut C) -> ChainResult<u64> {
+    let account = chain
+        .account(&solana_sdk::sysvar::slot_hashes::ID)
+        .await?
+        .ok_or_else(|| ChainError::Transport("no SlotHashes sysvar".into()))?;
+    // bincode: a u64 length, then (slot, hash) pairs, newest first.
+    account
+        .data
+        .get(8..16)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| ChainError::Transport("the SlotHashes sysvar is empty".into()))
 }
 
 /// Writes an initialized SPL Token mint at `address` (the localnet market's mints live at fixed

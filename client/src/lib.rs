@@ -13,6 +13,8 @@
 //!   clusters (a local surfpool validator included, with its cheatcodes).
 
 pub mod chain;
+/// Address lookup tables (the keeper's v0 transactions).
+pub use solana_address_lookup_table_interface as address_lookup_table;
 pub mod errors;
 pub mod instructions;
 pub mod plans;

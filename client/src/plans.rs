@@ -181,3 +181,70 @@ pub fn liquidation(
     ));
     instructions
 }
+
+/// A liquidation paid with a flash loan, closed inside Ballast (docs/flash-loans.md): in one
+/// transaction, flash-borrow `flash_amount` of the debt token, liquidate taking the collateral
+/// as supply shares into the liquidator's obligation 0, borrow `due` (the flash amount plus its
+/// fee) of the debt token against that obligation, and flash-repay `due`. The liquidator needs
+/// no inventory of the debt token; it ends holding a collateralized position. `liquidator_state`
+/// is its obligation 0 as it is now (empty when `open_liquidator_obligation`).
+#[allow(clippy::too_many_arguments)]
+pub fn flash_liquidation(
+    liquidator: &Pubkey,
+    market: &Pubkey,
+    obligation: &Pubkey,
+    state: &Obligation,
+    repay: &ReserveKeys,
+    collateral: &ReserveKeys,
+    args: LiquidateArgs,
+    flash_amount: u64,
+    due: u64,
+    liquidator_state: &Obligation,
+    open_liquidator_obligation: bool,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<Instruction> {
+    let debt_account = ata(liquidator, &repay.mint, &repay.token_program);
+    let liquidator_obligation = ix::obligation_address(market, liquidator, 0);
+    let mut instructions = vec![
+        create_ata_idempotent(liquidator, liquidator, &repay.mint, &repay.token_program),
+        ix::flash_borrow(liquidator, market, repay, &debt_account, flash_amount),
+    ];
+    let args = LiquidateArgs {
+        receive_shares: true,
+        ..args
+    };
+    instructions.extend(liquidation(
+        liquidator,
+        market,
+        obligation,
+        state,
+        repay,
+        collateral,
+        args,
+        open_liquidator_obligation,
+        &oracle_of,
+    ));
+    // The liquidator's obligation after the liquidation (the seized shares) and the borrow.
+    let mut after = liquidator_state.clone();
+    if after.deposit(&collateral.reserve).is_none() {
+        let _ = after.add_shares(collateral.reserve, 1);
+    }
+    let after = ix::after_borrow(&after, &repay.reserve);
+    instructions.push(ix::borrow(
+        liquidator,
+        market,
+        repay,
+        &liquidator_obligation,
+        &debt_account,
+        due,
+        ix::remaining_accounts(&after, &oracle_of, false),
+    ));
+    instructions.push(ix::flash_repay(
+        liquidator,
+        market,
+        repay,
+        &debt_account,
+        due,
+    ));
+    instructions
+}

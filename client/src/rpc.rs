@@ -215,6 +215,49 @@ impl Chain for RpcChain {
             .await
             .map_err(rpc_error)
     }
+
+    async fn send_v0(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        lookup_tables: &[crate::chain::AddressLookupTableAccount],
+    ) -> ChainResult<Signature> {
+        self.send_versioned(instructions, signers, lookup_tables)
+            .await
+    }
+}
+
+impl RpcChain {
+    /// `send_v0` of [`Chain`].
+    async fn send_versioned(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[crate::chain::AddressLookupTableAccount],
+    ) -> ChainResult<Signature> {
+        let blockhash = self
+            .client
+            .get_latest_blockhash()
+            .await
+            .map_err(rpc_error)?;
+        let mut keypairs: Vec<&Keypair> = vec![&self.wallet];
+        for signer in signers {
+            if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
+                keypairs.push(signer);
+            }
+        }
+        let tx = crate::chain::sign_v0(
+            instructions,
+            &self.wallet.pubkey(),
+            &keypairs,
+            blockhash,
+            tables,
+        )?;
+        self.client
+            .send_and_confirm_transaction(&tx)
+            .await
+            .map_err(rpc_error)
+    }
 }
 
 /// A local surfpool validator's cheatcodes (`surfnet_setAccount`, `surfnet_timeTravel`) and its

@@ -186,6 +186,16 @@ struct Flaky<'a> {
 }
 
 impl ballast_client::chain::Chain for Flaky<'_> {
+    async fn send_v0(
+        &mut self,
+        instructions: &[solana_sdk::instruction::Instruction],
+        signers: &[&solana_sdk::signature::Keypair],
+        lookup_tables: &[ballast_client::chain::AddressLookupTableAccount],
+    ) -> ballast_client::chain::ChainResult<solana_sdk::signature::Signature> {
+        self.inner
+            .send_v0(instructions, signers, lookup_tables)
+            .await
+    }
     fn wallet(&self) -> &solana_sdk::signature::Keypair {
         self.inner.wallet()
     }
@@ -247,4 +257,99 @@ async fn an_rpc_failure_fails_the_pass_not_the_keeper() {
     assert!(ballast_app::keeper::is_transport(&error), "{error:#}");
     let summary = keeper.pass(&mut flaky).await.unwrap();
     assert_eq!(summary.liquidated, 1, "{summary:#?}");
+}
+
+/// A keeper holding no USDC, only some BTC deposited in its own obligation, clears a SOL crash
+/// of USDC borrowers with flash liquidations: v0 transactions through its lookup table.
+#[tokio::test]
+async fn a_keeper_with_no_usdc_flash_liquidates_a_usdc_debt() {
+    use ballast_app::wallet;
+    use solana_sdk::signature::Signer;
+    let mut m = support::market(61).await;
+    let mut borrowers = vec![];
+    for (i, fill) in [0.80, 0.90, 0.95, 0.99].iter().enumerate() {
+        let b = support::borrower(&mut m, [70 + i as u8; 32], &[(SOL, 100.0)], USDC, *fill).await;
+        borrowers.push(b.obligation);
+    }
+    // The keeper: lamports, 2 BTC of collateral in its obligation 0, no USDC at all.
+    let keeper = solana_sdk::signature::Keypair::new_from_array([69; 32]);
+    let keeper_obligation = m.user(&keeper).await.unwrap();
+    let units = m.tokens(BTC, 2.0);
+    m.mint(&keeper.pubkey(), BTC, units).await.unwrap();
+    let view = m.view().await.unwrap();
+    wallet::deposit(
+        &mut m.chain,
+        &view,
+        &keeper,
+        &keeper_obligation,
+        &m.assets[BTC].reserve,
+        units,
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.balance(&keeper.pubkey(), USDC).await.unwrap(), 0);
+    let usdc = m.assets[USDC].reserve;
+    let usdc_vault = view.reserves[&usdc].reserve.liquidity_vault;
+    let books_gap = |view: &ballast_client::view::MarketView, vault: u64| {
+        vault - view.reserves[&usdc].reserve.available_liquidity
+    };
+    let gap_before = books_gap(&view, m.token_balance(&usdc_vault).await.unwrap());
+
+    m.advance(60, &[]).await.unwrap();
+    m.publish(SOL, m.assets[SOL].price * 0.85).await.unwrap();
+    let unhealthy_before = {
+        let mut n = 0;
+        for b in &borrowers {
+            n += usize::from(support::is_liquidatable(&mut m, b).await);
+        }
+        n
+    };
+    assert!(unhealthy_before >= 2, "{unhealthy_before}");
+
+    m.chain.set_wallet(keeper.insecure_clone());
+    let mut config = KeeperConfig::new(m.market);
+    config.flash = true;
+    let mut k = Keeper::new(config);
+    let (mut liquidations, mut largest) = (0, None);
+    for _ in 0..8 {
+        let pass = k.pass(&mut m.chain).await.unwrap();
+        assert_eq!(pass.failed, 0, "{:?}", pass.actions);
+        liquidations += pass.liquidations;
+        largest = largest.max(pass.largest_flash_transaction);
+        if pass.liquidations == 0 {
+            break;
+        }
+    }
+    assert!(liquidations >= unhealthy_before, "{liquidations}");
+    for b in &borrowers {
+        assert!(!support::is_liquidatable(&mut m, b).await, "{b} escaped");
+    }
+    // Every flash loan was repaid in its transaction: the keeper still holds no USDC it did not
+    // borrow, owes USDC in its obligation, and is healthy under both price policies.
+    let view = m.view().await.unwrap();
+    let own = wallet::read_obligation(&mut m.chain, &keeper_obligation)
+        .await
+        .unwrap();
+    let report = wallet::health_report(&view, &keeper_obligation, &own).unwrap();
+    assert!(!report.liquidatable, "{report:?}");
+    assert!(
+        own.borrow(&usdc).is_some(),
+        "the keeper borrowed the repayments"
+    );
+    assert!(own
+        .active_deposits()
+        .any(|d| d.reserve == m.assets[SOL].reserve));
+    let (_, strict) = view
+        .valuate(&own, ballast::oracle::PricePolicyKind::Strict)
+        .unwrap();
+    assert!(strict.debt_value <= strict.borrow_limit);
+    let keeper_usdc = m.balance(&keeper.pubkey(), USDC).await.unwrap();
+    // What is left in the keeper's wallet is what the program clipped below the flash amount.
+    assert!(keeper_usdc < 1_000, "{keeper_usdc}");
+    // The USDC books still track the vault to the unit (flash loans, fees and borrows included).
+    let gap_after = books_gap(&view, m.token_balance(&usdc_vault).await.unwrap());
+    assert_eq!(gap_after, gap_before);
+    let (bytes, keys, from_table) = largest.expect("a flash liquidation was sent");
+    println!("largest flash liquidation: {bytes} bytes, {keys} account keys ({from_table} from the lookup table)");
+    assert!(bytes <= 1_232, "{bytes}");
 }

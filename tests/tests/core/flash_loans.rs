@@ -69,7 +69,11 @@ async fn refused(
     let before = h.snapshot_users(users).await;
     let signers: Vec<&solana_sdk::signature::Keypair> = users.iter().map(|u| &u.keypair).collect();
     let result = h.send(instructions, &signers).await;
-    assert_eq!(result, Err(failed_at(position, error)), "expected {error:?}");
+    assert_eq!(
+        result,
+        Err(failed_at(position, error)),
+        "expected {error:?}"
+    );
     assert_eq!(
         h.snapshot_users(users).await,
         before,
@@ -99,7 +103,10 @@ async fn a_flash_loan_repaid_with_its_fee_leaves_the_fee_split_between_fund_and_
     .await
     .expect("a flash loan with its repay");
 
-    assert_eq!(h.balance(&user.tokens[USDC]).await, user_before - 45_000_000);
+    assert_eq!(
+        h.balance(&user.tokens[USDC]).await,
+        user_before - 45_000_000
+    );
     assert_eq!(
         h.balance(&keys.liquidity_vault).await,
         vault_before + 45_000_000
@@ -119,7 +126,10 @@ async fn a_flash_loan_repaid_with_its_fee_leaves_the_fee_split_between_fund_and_
     );
     assert_eq!((after.flash_loan_amount, after.flash_loan_fee), (0, 0));
     // Depositors neither gain nor lose: the fee is the fund's and the protocol's.
-    assert_eq!(after.share_value_wad().unwrap(), before.share_value_wad().unwrap());
+    assert_eq!(
+        after.share_value_wad().unwrap(),
+        before.share_value_wad().unwrap()
+    );
     assert_eq!(after.total_shares, before.total_shares);
 
     // One unit: the fee rounds up to one unit, and it goes to the fund.
@@ -132,15 +142,19 @@ async fn a_flash_loan_repaid_with_its_fee_leaves_the_fee_split_between_fund_and_
     .await
     .unwrap();
     let last = h.reserve(USDC).await;
-    assert_eq!(last.pending_insurance_wad, after.pending_insurance_wad + WAD);
+    assert_eq!(
+        last.pending_insurance_wad,
+        after.pending_insurance_wad + WAD
+    );
     assert_eq!(last.protocol_fees_wad, after.protocol_fees_wad);
-    h.check_invariants(&[lender.obligation, user.obligation]).await;
+    h.check_invariants(&[lender.obligation, user.obligation])
+        .await;
 }
 
 #[tokio::test]
 async fn a_reserve_with_a_zero_fee_lends_for_nothing_and_sequential_loans_are_allowed() {
-    let mut h = Harness::with_assets(&default_assets(), |_, config| config.flash_loan_fee_bps = 0)
-        .await;
+    let mut h =
+        Harness::with_assets(&default_assets(), |_, config| config.flash_loan_fee_bps = 0).await;
     let _lender = h.lender(USDC, USDC_10K).await;
     let user = h.user().await;
     let before = h.reserve(USDC).await;
@@ -200,7 +214,10 @@ async fn an_open_flash_loan_moves_neither_interest_nor_the_share_price() {
     let (plain, plain_shares) = &twins[0];
     let (flashed, flashed_shares) = &twins[1];
     assert_eq!(flashed.borrow_index, plain.borrow_index, "interest");
-    assert_eq!(flashed_shares, plain_shares, "shares minted for the same deposit");
+    assert_eq!(
+        flashed_shares, plain_shares,
+        "shares minted for the same deposit"
+    );
     assert_eq!(flashed.total_shares, plain.total_shares);
     // Only the fee separates them, and it belongs to the fund and the protocol.
     let fee = flashed.available_liquidity - plain.available_liquidity;
@@ -224,7 +241,14 @@ async fn every_malformed_flash_loan_is_refused_by_name_and_changes_nothing() {
     // Repay short by one unit, or one unit more.
     for wrong in [repay - 1, repay + 1, amount] {
         let ixs = [b(&h), repay_ix(&h, &user, USDC, wrong)];
-        refused(&mut h, &[&user], &ixs, 0, BallastError::FlashRepayAmountMismatch).await;
+        refused(
+            &mut h,
+            &[&user],
+            &ixs,
+            0,
+            BallastError::FlashRepayAmountMismatch,
+        )
+        .await;
     }
     // Repaid to another reserve: this reserve's loan has no repay.
     h.mint_to(BTC, &user.tokens[BTC], ONE_BTC).await;
@@ -249,28 +273,46 @@ async fn every_malformed_flash_loan_is_refused_by_name_and_changes_nothing() {
     let ix = repay_ix(&h, &user, USDC, repay);
     refused(&mut h, &[&user], &[ix], 0, BallastError::FlashLoanNotOpen).await;
     // Zero, more than the free liquidity.
-    let ixs = [
-        borrow_ix(&h, &user, USDC, 0),
-        repay_ix(&h, &user, USDC, 0),
-    ];
+    let ixs = [borrow_ix(&h, &user, USDC, 0), repay_ix(&h, &user, USDC, 0)];
     refused(&mut h, &[&user], &ixs, 0, BallastError::ZeroAmount).await;
     let all = h.reserve(USDC).await.available_liquidity;
     let ixs = [
         borrow_ix(&h, &user, USDC, all + 1),
         repay_ix(&h, &user, USDC, u64::MAX),
     ];
-    refused(&mut h, &[&user], &ixs, 0, BallastError::InsufficientLiquidity).await;
+    refused(
+        &mut h,
+        &[&user],
+        &ixs,
+        0,
+        BallastError::InsufficientLiquidity,
+    )
+    .await;
     // A reserve vault as the destination or the source (the fund vault; the liquidity vault
     // itself is already one of the instruction's writable accounts, which Anchor refuses twice).
     let vault = h.assets[USDC].keys.fund_vault;
     let mut ix = b(&h);
     ix.accounts[5].pubkey = vault;
     let ixs = [ix, repay_ix(&h, &user, USDC, repay)];
-    refused(&mut h, &[&user], &ixs, 0, BallastError::ProtocolVaultNotAllowed).await;
+    refused(
+        &mut h,
+        &[&user],
+        &ixs,
+        0,
+        BallastError::ProtocolVaultNotAllowed,
+    )
+    .await;
     let mut repay_from_vault = repay_ix(&h, &user, USDC, repay);
     repay_from_vault.accounts[5].pubkey = vault;
     let ixs = [b(&h), repay_from_vault];
-    refused(&mut h, &[&user], &ixs, 1, BallastError::ProtocolVaultNotAllowed).await;
+    refused(
+        &mut h,
+        &[&user],
+        &ixs,
+        1,
+        BallastError::ProtocolVaultNotAllowed,
+    )
+    .await;
     // Another account where the instructions sysvar belongs.
     let mut ix = b(&h);
     ix.accounts[7].pubkey = ballast_client::chain::ata(
@@ -279,7 +321,14 @@ async fn every_malformed_flash_loan_is_refused_by_name_and_changes_nothing() {
         &h.assets[USDC].keys.token_program,
     );
     let ixs = [ix, repay_ix(&h, &user, USDC, repay)];
-    refused(&mut h, &[&user], &ixs, 0, BallastError::WrongInstructionsSysvar).await;
+    refused(
+        &mut h,
+        &[&user],
+        &ixs,
+        0,
+        BallastError::WrongInstructionsSysvar,
+    )
+    .await;
 
     // The borrowed liquidity cannot be paid out while the loan is open: the lender cannot
     // withdraw it, nor can anyone borrow it.
@@ -299,7 +348,14 @@ async fn every_malformed_flash_loan_is_refused_by_name_and_changes_nothing() {
         withdraw,
         repay_ix(&h, &user, USDC, repay_all),
     ];
-    refused(&mut h, &[&user, &lender], &ixs, 1, BallastError::InsufficientLiquidity).await;
+    refused(
+        &mut h,
+        &[&user, &lender],
+        &ixs,
+        1,
+        BallastError::InsufficientLiquidity,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -411,7 +467,9 @@ async fn a_flash_borrow_through_another_program_is_refused() {
         &user.tokens[USDC],
         1_000,
     );
-    h.send(&[relay(deposit)], &[&user.keypair]).await.expect("a deposit through the relay");
+    h.send(&[relay(deposit)], &[&user.keypair])
+        .await
+        .expect("a deposit through the relay");
 }
 
 #[tokio::test]
@@ -429,7 +487,9 @@ async fn the_risk_authority_pauses_flash_loans_and_only_the_admin_resumes_them()
     ];
     refused(&mut h, &[&user], &ixs, 0, BallastError::ActionPaused).await;
     // Other actions are not paused by it.
-    h.deposit(&user, USDC, 1_000).await.expect("deposits still work");
+    h.deposit(&user, USDC, 1_000)
+        .await
+        .expect("deposits still work");
     let result = h
         .update_reserve(&risk, USDC, ReserveUpdate::PauseFlags(0))
         .await;
@@ -441,16 +501,22 @@ async fn the_risk_authority_pauses_flash_loans_and_only_the_admin_resumes_them()
     h.update_reserve(&admin, USDC, ReserveUpdate::PauseFlags(0))
         .await
         .expect("the admin resumes");
-    h.send(&ixs, &[&user.keypair]).await.expect("flash loans again");
+    h.send(&ixs, &[&user.keypair])
+        .await
+        .expect("flash loans again");
 
     // The fee is bounded like every parameter.
     let mut config = h.reserve(USDC).await.config;
     config.flash_loan_fee_bps = ballast::state::MAX_FLASH_LOAN_FEE_BPS + 1;
-    let result = h.update_reserve(&admin, USDC, ReserveUpdate::Config(config)).await;
+    let result = h
+        .update_reserve(&admin, USDC, ReserveUpdate::Config(config))
+        .await;
     assert_eq!(result, Err(custom_error(BallastError::InvalidConfig)));
     // And the risk authority may not change it.
     config.flash_loan_fee_bps = 0;
-    let result = h.update_reserve(&risk, USDC, ReserveUpdate::Config(config)).await;
+    let result = h
+        .update_reserve(&risk, USDC, ReserveUpdate::Config(config))
+        .await;
     assert_eq!(
         result,
         Err(custom_error(BallastError::RiskAuthorityMayOnlyTighten))

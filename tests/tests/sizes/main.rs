@@ -114,7 +114,7 @@ async fn measure_in(
             blockhash,
         )
     };
-    let transaction = sign(&[&[limit.clone()], instructions].concat());
+    let transaction = sign(&[std::slice::from_ref(&limit), instructions].concat());
     let with_priority_fee = sign(&[&[limit, price], instructions].concat());
     assert_eq!(transaction.signatures.len(), 1, "{name}: one signer");
     let (outcome, compute_units) = match h

@@ -390,8 +390,8 @@ impl Reserve {
             amount <= self.payable_liquidity(),
             BallastError::InsufficientLiquidity
         );
-        let fee = crate::math::flash::flash_fee_ceil(amount, self.config.flash_loan_fee_bps)
-            .or_err()?;
+        let fee =
+            crate::math::flash::flash_fee_ceil(amount, self.config.flash_loan_fee_bps).or_err()?;
         self.flash_loan_amount = amount;
         self.flash_loan_fee = fee;
         Ok(fee)
@@ -421,8 +421,9 @@ impl Reserve {
         self.pending_insurance_wad = add(self.pending_insurance_wad, to_fund).or_err()?;
         self.protocol_fees_wad = add(self.protocol_fees_wad, to_protocol).or_err()?;
         self.cumulative_insurance_wad = self.cumulative_insurance_wad.saturating_add(to_fund);
-        self.cumulative_protocol_fees_wad =
-            self.cumulative_protocol_fees_wad.saturating_add(to_protocol);
+        self.cumulative_protocol_fees_wad = self
+            .cumulative_protocol_fees_wad
+            .saturating_add(to_protocol);
         self.flash_loan_amount = 0;
         self.flash_loan_fee = 0;
         Ok(split)
