@@ -684,7 +684,11 @@ impl Keeper {
             |reserve| view.oracle_for(reserve),
         ));
         let table = self.lookup_table(chain, view).await?;
-        let size = flash_transaction_size(&instructions, &keeper, &table)?;
+        let size = ballast_client::chain::v0_transaction_size(
+            &instructions,
+            &keeper.pubkey(),
+            std::slice::from_ref(&table),
+        )?;
         if summary
             .largest_flash_transaction
             .is_none_or(|(bytes, _, _)| size.0 > bytes)
@@ -712,27 +716,12 @@ impl Keeper {
         }
         let keeper = chain.wallet().insecure_clone();
         let owner = keeper.pubkey();
-        let mut addresses = vec![
-            view.key,
-            client::obligation_address(&view.key, &owner, 0),
-            client::INSTRUCTIONS_SYSVAR,
-        ];
-        for entry in view.reserves.values() {
-            let r = &entry.reserve;
-            for address in [
-                entry.key,
-                r.mint,
-                r.liquidity_vault,
-                r.fund_vault,
-                view.oracle_for(&entry.key),
-                r.token_program,
-                ata(&owner, &r.mint, &r.token_program),
-            ] {
-                if !addresses.contains(&address) {
-                    addresses.push(address);
-                }
-            }
-        }
+        let reserves: Vec<ReserveKeys> = view
+            .reserves
+            .keys()
+            .filter_map(|reserve| view.keys(reserve))
+            .collect();
+        let addresses = plans::lookup_table_addresses(&view.key, &owner, &reserves);
         let slot = ballast_client::chain::recent_slot(chain).await?;
         let (create, table) =
             ballast_client::address_lookup_table::instruction::create_lookup_table(
@@ -820,32 +809,6 @@ pub async fn run<C: Chain>(
         keeper.config.progress = false;
         tokio::time::sleep(interval).await;
     }
-}
-
-/// The wire size of a v0 transaction of `instructions` through `table`: (bytes, account keys in
-/// its message, of which from the table).
-pub fn flash_transaction_size(
-    instructions: &[Instruction],
-    payer: &solana_sdk::signature::Keypair,
-    table: &AddressLookupTableAccount,
-) -> anyhow::Result<(usize, usize, usize)> {
-    let tx = ballast_client::chain::sign_v0(
-        instructions,
-        &payer.pubkey(),
-        &[payer],
-        solana_sdk::hash::Hash::default(),
-        std::slice::from_ref(table),
-    )?;
-    let solana_sdk::message::VersionedMessage::V0(message) = &tx.message else {
-        anyhow::bail!("not a v0 message");
-    };
-    let from_table: usize = message
-        .address_table_lookups
-        .iter()
-        .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
-        .sum();
-    let bytes = 1 + 64 * tx.signatures.len() + tx.message.serialize().len();
-    Ok((bytes, message.account_keys.len() + from_table, from_table))
 }
 
 /// Whether `error` is the program's `expected` error.

@@ -191,6 +191,36 @@ pub fn sign_v0(
     .map_err(|error| ChainError::Transport(format!("signing: {error}")))
 }
 
+/// The wire size of a v0 transaction of `instructions` paid by `payer` through `tables`:
+/// (bytes, account keys its message references, of which through the tables). Signatures
+/// are counted at their size; nothing is signed.
+pub fn v0_transaction_size(
+    instructions: &[Instruction],
+    payer: &Pubkey,
+    tables: &[AddressLookupTableAccount],
+) -> ChainResult<(usize, usize, usize)> {
+    let message = solana_sdk::message::v0::Message::try_compile(
+        payer,
+        instructions,
+        tables,
+        solana_sdk::hash::Hash::default(),
+    )
+    .map_err(|error| ChainError::Transport(format!("compiling a v0 message: {error}")))?;
+    let from_tables: usize = message
+        .address_table_lookups
+        .iter()
+        .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
+        .sum();
+    let signatures = usize::from(message.header.num_required_signatures);
+    let keys = message.account_keys.len() + from_tables;
+    let bytes = 1
+        + 64 * signatures
+        + solana_sdk::message::VersionedMessage::V0(message)
+            .serialize()
+            .len();
+    Ok((bytes, keys, from_tables))
+}
+
 /// The address lookup table at `key`, if there is one.
 pub async fn lookup_table<C: Chain>(
     chain: &mut C,

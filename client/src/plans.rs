@@ -248,3 +248,34 @@ pub fn flash_liquidation(
     ));
     instructions
 }
+
+/// The addresses a liquidator's lookup table holds for `market` (what `ballast keeper --flash`
+/// creates): the market, the liquidator's obligation 0, the instructions sysvar, and per reserve
+/// its address, mint, vaults, oracle, token program and the liquidator's token account.
+pub fn lookup_table_addresses(
+    market: &Pubkey,
+    liquidator: &Pubkey,
+    reserves: &[ReserveKeys],
+) -> Vec<Pubkey> {
+    let mut addresses = vec![
+        *market,
+        ix::obligation_address(market, liquidator, 0),
+        ix::INSTRUCTIONS_SYSVAR,
+    ];
+    for keys in reserves {
+        for address in [
+            keys.reserve,
+            keys.mint,
+            keys.liquidity_vault,
+            keys.fund_vault,
+            keys.oracle,
+            keys.token_program,
+            ata(liquidator, &keys.mint, &keys.token_program),
+        ] {
+            if !addresses.contains(&address) {
+                addresses.push(address);
+            }
+        }
+    }
+    addresses
+}

@@ -369,6 +369,62 @@ async fn measure_all() -> Vec<Measured> {
     let label = "with its flash_borrow, one transaction";
     rows.push(measure_in(&mut h, "flash_repay", label, &pair, 1, &owner).await);
 
+    // The fullest flash liquidation (`ballast keeper --flash`): borrow the repayment, liquidate
+    // the full obligation into the liquidator's obligation, borrow against it, repay. Compiled
+    // as a v0 transaction through the keeper's lookup table of this market, and as a legacy one.
+    let state = h.obligation(&borrower.obligation).await;
+    let own = h.obligation(&liquidator.obligation).await;
+    let repay_keys = h.assets[first_debt].keys;
+    let config = h.reserve(first_debt).await.config;
+    let flash_amount = 100 * UNIT;
+    let instructions: Vec<Instruction> = [
+        ComputeBudgetInstruction::set_compute_unit_limit(COMPUTE_UNIT_LIMIT),
+        ComputeBudgetInstruction::set_compute_unit_price(PRIORITY_FEE),
+    ]
+    .into_iter()
+    .chain(client::plans::flash_liquidation(
+        &liquidator.pubkey(),
+        &market,
+        &borrower.obligation,
+        &state,
+        &repay_keys,
+        &h.assets[first].keys,
+        LiquidateArgs {
+            max_repay: flash_amount,
+            min_collateral_out: 0,
+            receive_shares: true,
+        },
+        flash_amount,
+        client::flash_repay_amount(&config, flash_amount).expect("a fee"),
+        &own,
+        false,
+        |reserve| h.oracle_of(reserve),
+    ))
+    .collect();
+    let all_keys: Vec<ReserveKeys> = h.assets.iter().map(|a| a.keys).collect();
+    let table = ballast_client::chain::AddressLookupTableAccount {
+        key: Keypair::new().pubkey(),
+        addresses: client::plans::lookup_table_addresses(&market, &liquidator.pubkey(), &all_keys),
+    };
+    let (v0_bytes, v0_keys, from_table) = ballast_client::chain::v0_transaction_size(
+        &instructions,
+        &liquidator.pubkey(),
+        std::slice::from_ref(&table),
+    )
+    .expect("a v0 message");
+    let legacy = Transaction::new_unsigned(solana_sdk::message::Message::new(
+        &instructions,
+        Some(&liquidator.pubkey()),
+    ));
+    let _ = FLASH.set(FlashFigures {
+        v0_bytes,
+        v0_keys,
+        from_table,
+        table_addresses: table.addresses.len(),
+        legacy_bytes: wire_size(&legacy),
+        legacy_keys: legacy.message.account_keys.len(),
+    });
+
     // Every collateral but the first crashes to dust: the borrower's last collateral of value
     // is seized (the seized reserve on Token-2022, the repaid one on SPL Token) as supply
     // shares, and bad debt is realized over all its borrows.
@@ -431,6 +487,19 @@ async fn measure_all() -> Vec<Measured> {
 
 /// Every row, measured once per test binary. A panic is kept as the result, so the tests that
 /// share the rows report it once instead of measuring again.
+/// The fullest flash liquidation's transaction, compiled (not sent: the harness sends legacy
+/// transactions; the keeper's test sends one through a real lookup table on the bank).
+struct FlashFigures {
+    v0_bytes: usize,
+    v0_keys: usize,
+    from_table: usize,
+    table_addresses: usize,
+    legacy_bytes: usize,
+    legacy_keys: usize,
+}
+
+static FLASH: OnceLock<FlashFigures> = OnceLock::new();
+
 fn measured() -> &'static [Measured] {
     static ROWS: OnceLock<Result<Vec<Measured>, String>> = OnceLock::new();
     let rows = ROWS.get_or_init(|| {
@@ -489,13 +558,25 @@ fn render(rows: &[Measured]) -> String {
          The largest is `{}`: {} bytes with a priority fee, {} bytes under the limit; one more \
          position adds {BYTES_PER_POSITION} bytes (a reserve and an oracle key and their two \
          indices), so there is room for {} more {}. Every transaction in the table was \
-         executed in the bank and accepted.\n\n{TABLE_END}\n",
+         executed in the bank and accepted.\n\n",
         largest.instruction,
         largest.with_priority_fee_bytes,
         MAX_TRANSACTION_BYTES - largest.with_priority_fee_bytes,
         room,
         if room == 1 { "position" } else { "positions" },
     ));
+    if let Some(f) = FLASH.get() {
+        text.push_str(&format!(
+            "The fullest flash liquidation (`ballast keeper --flash`: `flash_borrow`, \
+             `liquidate` of the full obligation into the liquidator's obligation, `borrow`, \
+             `flash_repay`, with both compute-budget instructions) is {} bytes and {} keys as a \
+             legacy transaction, over the {MAX_TRANSACTION_BYTES}-byte limit; as a v0 \
+             transaction through the keeper's lookup table ({} addresses) it is {} bytes, \
+             {} keys of which {} resolved through the table.\n\n",
+            f.legacy_bytes, f.legacy_keys, f.table_addresses, f.v0_bytes, f.v0_keys, f.from_table
+        ));
+    }
+    text.push_str(&format!("{TABLE_END}\n"));
     text
 }
 
@@ -506,6 +587,15 @@ fn with_block(document: &str, block: &str) -> Option<String> {
     let end =
         end + TABLE_END.len() + usize::from(document[end + TABLE_END.len()..].starts_with('\n'));
     Some(format!("{}{block}{}", &document[..start], &document[end..]))
+}
+
+#[test]
+fn the_fullest_flash_liquidation_fits_one_v0_transaction_with_the_lookup_table() {
+    measured();
+    let f = FLASH.get().expect("measured with the rows");
+    assert!(f.v0_bytes <= MAX_TRANSACTION_BYTES, "{} bytes", f.v0_bytes);
+    assert!(f.v0_keys <= 64, "{} keys", f.v0_keys);
+    assert!(f.from_table > 0);
 }
 
 #[test]
