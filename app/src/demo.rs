@@ -94,6 +94,9 @@ struct Demo<'o> {
     m: LocalMarket,
     keeper_wallet: Keypair,
     keeper: Keeper,
+    /// A second keeper with no inventory of the debt tokens (`keeper --flash`), and who it is.
+    flash_keeper: Keeper,
+    flash_who: Option<usize>,
     people: Vec<Person>,
     rng: StdRng,
     outcome: DemoOutcome,
@@ -121,6 +124,11 @@ pub async fn run_recorded(out: &mut dyn Out, record: bool) -> anyhow::Result<Dem
         m,
         keeper_wallet,
         keeper: Keeper::new(KeeperConfig::new(market)),
+        flash_keeper: Keeper::new(KeeperConfig {
+            flash: true,
+            ..KeeperConfig::new(market)
+        }),
+        flash_who: None,
         people: vec![],
         rng,
         outcome: DemoOutcome::default(),
@@ -262,10 +270,22 @@ impl Demo<'_> {
     // ----- the keeper -----------------------------------------------------------------------
 
     async fn keeper_pass(&mut self) -> anyhow::Result<PassSummary> {
+        self.pass_of(false).await
+    }
+
+    /// A pass of the reference keeper (`flash`: the second keeper, with flash loans).
+    async fn pass_of(&mut self, flash: bool) -> anyhow::Result<PassSummary> {
         let before = self.written_off().await?;
         let admin = self.m.admin.insecure_clone();
-        self.m.chain.set_wallet(self.keeper_wallet.insecure_clone());
-        let summary = self.keeper.pass(&mut self.m.chain).await;
+        let (wallet, keeper) = match (flash, self.flash_who) {
+            (true, Some(who)) => (
+                self.people[who].keypair.insecure_clone(),
+                &mut self.flash_keeper,
+            ),
+            _ => (self.keeper_wallet.insecure_clone(), &mut self.keeper),
+        };
+        self.m.chain.set_wallet(wallet);
+        let summary = keeper.pass(&mut self.m.chain).await;
         self.m.chain.set_wallet(admin);
         let summary = summary?;
         let names: BTreeMap<String, String> = self
@@ -281,8 +301,9 @@ impl Demo<'_> {
             .map(|(i, a)| (a.reserve.to_string(), i))
             .collect();
         let mut lines = vec![format!(
-            "{} keeper: {} obligations scanned, {} unhealthy, {} liquidated in {} tx, {} bad debt realized{}",
+            "{} {}: {} obligations scanned, {} unhealthy, {} liquidated in {} tx, {} bad debt realized{}",
             self.clock(),
+            if flash { "flash keeper" } else { "keeper" },
             summary.scanned,
             summary.unhealthy,
             summary.liquidated,
@@ -338,6 +359,10 @@ impl Demo<'_> {
                     "    {:<14} healthy again when re-read: left alone",
                     names.get(obligation).cloned().unwrap_or_default()
                 )),
+                Action::SkippedFlash { obligation, reason } => lines.push(format!(
+                    "    {:<14} left to the other keeper: {reason}",
+                    names.get(obligation).cloned().unwrap_or_default()
+                )),
                 Action::Failed { obligation, error } => lines.push(format!(
                     "    {:<14} failed: {error}",
                     names.get(obligation).cloned().unwrap_or_default()
@@ -370,6 +395,31 @@ impl Demo<'_> {
         self.outcome.liquidations += summary.liquidations;
         self.outcome.bad_debt_obligations += summary.bad_debt_realized;
         Ok(summary)
+    }
+
+    /// The flash keeper's pass on the first step of the crash, and what it ends holding.
+    async fn flash_act(&mut self) -> anyhow::Result<()> {
+        let summary = self.pass_of(true).await?;
+        let who = self.flash_who.context("the flash keeper")?;
+        let owner = self.people[who].keypair.pubkey();
+        let usdc = self.m.balance(&owner, USDC).await?;
+        let report = self.health(who).await?;
+        if let Some((bytes, keys, from_table)) = summary.largest_flash_transaction {
+            self.say(format!(
+                "    each in one v0 transaction: flash-borrow the debt token, liquidate into its \
+                 obligation, borrow against the seized SOL, flash-repay; the largest {bytes} bytes, \
+                 {keys} accounts ({from_table} through its lookup table)"
+            ));
+        }
+        let line = format!(
+            "    the flash keeper now holds {} in its wallet and owes {} against {} of collateral, HF {}",
+            self.m.show(USDC, u128::from(usdc)),
+            report.debt_usd,
+            report.collateral_usd,
+            report.health_factor
+        );
+        self.say(line);
+        Ok(())
     }
 
     /// (fund covered, socialized) per asset, in tokens.
@@ -547,6 +597,18 @@ impl Demo<'_> {
             let units = self.m.tokens(asset, whole);
             self.m.mint(&keeper, asset, units).await?;
         }
+        // A second keeper holds no USDC and no SOL: only 2 BTC, deposited in its obligation.
+        let flash = self.person("Flash keeper", Role::Borrower).await?;
+        let flash_key = self.people[flash].keypair.pubkey();
+        self.m.chain.airdrop(&flash_key, 5_000_000_000).await?;
+        let equity = self.m.tokens(BTC, 2.0);
+        self.m.mint(&flash_key, BTC, equity).await?;
+        self.deposit(flash, BTC, equity).await?;
+        self.flash_who = Some(flash);
+        self.say(format!(
+            "{} a second keeper starts with no USDC and no SOL: 2 BTC deposited in its obligation",
+            self.clock()
+        ));
 
         let groups = [
             Group {
@@ -670,6 +732,9 @@ impl Demo<'_> {
             self.m.advance(300, &[]).await?;
             self.m.publish(SOL, price).await?;
             self.say(format!("{} SOL ${price:.0}", self.clock()));
+            if price == 120.0 {
+                self.flash_act().await?;
+            }
             self.keeper_pass().await?;
             self.snapshot(&format!("SOL ${price:.0}, after the keeper"))
                 .await?;

@@ -104,6 +104,10 @@ pub enum Action {
     WouldRealizeBadDebt { obligation: String, debt_usd: f64 },
     /// Unhealthy when scanned, healthy (or cleared) when re-read or simulated: left alone.
     SkippedHealthy { obligation: String },
+    /// `--flash`: the loop cannot close in the keeper's obligation (it holds the debt reserve as
+    /// a deposit or the collateral reserve as a debt, which one obligation may not mix): left
+    /// to a keeper with inventory.
+    SkippedFlash { obligation: String, reason: String },
     /// A failure; the obligation backs off.
     Failed { obligation: String, error: String },
 }
@@ -524,6 +528,14 @@ impl Keeper {
                 plan
             };
             if self.config.flash {
+                if let Some(reason) = self.flash_conflict(chain, view, &plan).await? {
+                    tracing::info!(obligation = %key, "flash liquidation skipped: {reason}");
+                    summary.actions.push(Action::SkippedFlash {
+                        obligation: key.to_string(),
+                        reason,
+                    });
+                    return Ok(());
+                }
                 match self
                     .flash_liquidate(chain, view, key, &obligation, &plan, summary)
                     .await
@@ -701,6 +713,39 @@ impl Keeper {
             .map_err(anyhow::Error::new)
             .context("flash liquidation")?;
         Ok(())
+    }
+
+    /// Why a flash liquidation of `plan` cannot close in the keeper's obligation, if it cannot.
+    async fn flash_conflict<C: Chain>(
+        &self,
+        chain: &mut C,
+        view: &MarketView,
+        plan: &LiquidationPlan,
+    ) -> anyhow::Result<Option<String>> {
+        let own = client::obligation_address(&view.key, &chain.wallet().pubkey(), 0);
+        let Some(account) = chain.account(&own).await? else {
+            return Ok(None);
+        };
+        let own: Obligation = decode(&account)?;
+        let name = |reserve: &Pubkey| {
+            view.reserves
+                .get(reserve)
+                .map(|e| crate::wallet::symbol(&e.reserve.mint))
+                .unwrap_or_else(|| reserve.to_string())
+        };
+        Ok(if own.deposit(&plan.repay_reserve).is_some() {
+            Some(format!(
+                "the keeper's obligation holds {} as a deposit and cannot borrow it",
+                name(&plan.repay_reserve)
+            ))
+        } else if own.borrow(&plan.collateral_reserve).is_some() {
+            Some(format!(
+                "the keeper's obligation owes {} and cannot take it as collateral",
+                name(&plan.collateral_reserve)
+            ))
+        } else {
+            None
+        })
     }
 
     /// The keeper's lookup table holding the market's accounts: the market, every reserve,

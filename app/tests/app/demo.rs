@@ -12,6 +12,14 @@ async fn the_demo_tells_the_whole_story_and_reconciles() {
     assert!(btc_socialized > 0, "{outcome:?}");
     assert!(lines.iter().any(|l| l.contains("OracleStale")));
     assert!(lines.iter().any(|l| l == "Every token is accounted for."));
+    // The second keeper, with no USDC, liquidated with flash loans in v0 transactions.
+    let flash = lines
+        .iter()
+        .find(|l| l.contains("flash keeper:"))
+        .expect("the flash keeper's pass");
+    assert!(!flash.contains(" 0 liquidated"), "{flash}");
+    assert!(lines.iter().any(|l| l.contains("in one v0 transaction")));
+    assert!(!lines.iter().any(|l| l.contains("failed:")), "{lines:#?}");
 }
 
 /// Reads a child's stdout until the `dashboard: http://…/` line; returns that URL. The rest of

@@ -125,6 +125,15 @@ async fn a_flash_loan_repaid_with_its_fee_leaves_the_fee_split_between_fund_and_
         before.protocol_fees_wad + 30_000_000 * WAD
     );
     assert_eq!((after.flash_loan_amount, after.flash_loan_fee), (0, 0));
+    assert_eq!(
+        after.cumulative_flash_loan_fees,
+        before.cumulative_flash_loan_fees + 45_000_000
+    );
+    // Interest statistics do not count the fee.
+    assert_eq!(
+        after.cumulative_protocol_fees_wad,
+        before.cumulative_protocol_fees_wad
+    );
     // Depositors neither gain nor lose: the fee is the fund's and the protocol's.
     assert_eq!(
         after.share_value_wad().unwrap(),

@@ -134,7 +134,8 @@ pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> 
         fund_vault_bump: ctx.bumps.fund_vault,
         flash_loan_amount: 0,
         flash_loan_fee: 0,
-        reserved: [0; 44],
+        cumulative_flash_loan_fees: 0,
+        reserved: [0; 36],
     });
     emit!(ReserveConfigured {
         market: accounts.market.key(),

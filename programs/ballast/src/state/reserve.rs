@@ -244,8 +244,11 @@ pub struct Reserve {
     pub flash_loan_amount: u64,
     /// The fee the open flash loan owes on repayment.
     pub flash_loan_fee: u64,
+    /// Σ flash-loan fees paid (tokens), split between the fund and protocol fees (the interest
+    /// statistics above do not include them).
+    pub cumulative_flash_loan_fees: u64,
     /// Room to grow without a migration.
-    pub reserved: [u8; 44],
+    pub reserved: [u8; 36],
 }
 
 impl Reserve {
@@ -420,10 +423,7 @@ impl Reserve {
         let to_protocol = u128::from(split.to_protocol) * WAD;
         self.pending_insurance_wad = add(self.pending_insurance_wad, to_fund).or_err()?;
         self.protocol_fees_wad = add(self.protocol_fees_wad, to_protocol).or_err()?;
-        self.cumulative_insurance_wad = self.cumulative_insurance_wad.saturating_add(to_fund);
-        self.cumulative_protocol_fees_wad = self
-            .cumulative_protocol_fees_wad
-            .saturating_add(to_protocol);
+        self.cumulative_flash_loan_fees = self.cumulative_flash_loan_fees.saturating_add(fee);
         self.flash_loan_amount = 0;
         self.flash_loan_fee = 0;
         Ok(split)

@@ -128,6 +128,11 @@ export type Reserve = {
   flashLoanAmount: bigint;
   /** The fee the open flash loan owes on repayment. */
   flashLoanFee: bigint;
+  /**
+   * Σ flash-loan fees paid (tokens), split between the fund and protocol fees (the interest
+   * statistics above do not include them).
+   */
+  cumulativeFlashLoanFees: bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -202,6 +207,11 @@ export type ReserveArgs = {
   flashLoanAmount: number | bigint;
   /** The fee the open flash loan owes on repayment. */
   flashLoanFee: number | bigint;
+  /**
+   * Σ flash-loan fees paid (tokens), split between the fund and protocol fees (the interest
+   * statistics above do not include them).
+   */
+  cumulativeFlashLoanFees: number | bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -241,7 +251,8 @@ export function getReserveEncoder(): FixedSizeEncoder<ReserveArgs> {
       ["fundVaultBump", getU8Encoder()],
       ["flashLoanAmount", getU64Encoder()],
       ["flashLoanFee", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 44)],
+      ["cumulativeFlashLoanFees", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 36)],
     ]),
     (value) => ({ ...value, discriminator: RESERVE_DISCRIMINATOR }),
   );
@@ -281,7 +292,8 @@ export function getReserveDecoder(): FixedSizeDecoder<Reserve> {
     ["fundVaultBump", getU8Decoder()],
     ["flashLoanAmount", getU64Decoder()],
     ["flashLoanFee", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 44)],
+    ["cumulativeFlashLoanFees", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 36)],
   ]);
 }
 
