@@ -233,6 +233,17 @@ pub enum Action {
         bps: u32,
         age: i64,
     },
+    /// `user` flash-borrows `amount` of `asset` and wraps `FLASH_MOVES[inner]` in the loan:
+    /// one transaction of `flash_borrow`, the move, `flash_repay`. The malformed ones (no
+    /// repay, a unit short) must be refused; every other must leave the books true.
+    Flash {
+        user: usize,
+        asset: usize,
+        amount: Amount,
+        inner: u8,
+        /// The obligation a "liquidate with it" move liquidates.
+        target: usize,
+    },
     /// `user` names a reserve vault of `asset` (its fund vault, or its liquidity vault where
     /// that is not a named account already) as its own token account in `instruction`
     /// (`VAULT_INSTRUCTIONS`).
@@ -243,6 +254,20 @@ pub enum Action {
         instruction: u8,
     },
 }
+
+/// What `Action::Flash` does with the borrowed tokens before repaying.
+pub const FLASH_MOVES: [&str; 7] = [
+    "nothing",
+    "deposit it",
+    "donate it to the vault",
+    "liquidate with it",
+    "borrow more of the reserve",
+    "repay a unit short",
+    "not repay",
+];
+
+/// The `FLASH_MOVES` that are malformed loans: the program must refuse them.
+pub const MALFORMED_FLASH_MOVES: [u8; 2] = [5, 6];
 
 /// What `Action::VaultAsAccount` misuses a vault in: borrow and withdraw destinations, deposit
 /// and repay sources, a liquidator's collateral destination.
@@ -456,6 +481,25 @@ impl fmt::Display for Action {
                 asset(repay),
                 asset(collateral)
             ),
+            Action::Flash {
+                user,
+                asset: a,
+                amount,
+                inner,
+                target,
+            } => write!(
+                f,
+                "{} flash-borrows {} {} and {}{} before repaying",
+                who(user),
+                amount,
+                asset(a),
+                FLASH_MOVES[usize::from(inner)],
+                if inner == 3 {
+                    format!(" ({})", who(target))
+                } else {
+                    String::new()
+                }
+            ),
             Action::VaultAsAccount {
                 user,
                 asset: a,
@@ -474,7 +518,7 @@ impl fmt::Display for Action {
 }
 
 /// Instruction kinds, for the report.
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
     "deposit",
     "withdraw",
     "borrow",
@@ -486,6 +530,7 @@ pub const KINDS: [&str; 12] = [
     "realize_bad_debt",
     "update_reserve_config",
     "update_market",
+    "flash_loan",
     "other",
 ];
 
@@ -505,7 +550,8 @@ impl Action {
             Action::ConfigPreset { .. } => 9,
             Action::Pause { asset: Some(_), .. } => 9,
             Action::LiquidationPreset { .. } | Action::Pause { asset: None, .. } => 10,
-            _ => 11,
+            Action::Flash { .. } => 11,
+            _ => 12,
         }
     }
 
@@ -519,7 +565,8 @@ impl Action {
             | Action::FundReserve { user, .. }
             | Action::DustDeposit { user, .. }
             | Action::DustLoan { user, .. }
-            | Action::VaultAsAccount { user, .. } => Some(user),
+            | Action::VaultAsAccount { user, .. }
+            | Action::Flash { user, .. } => Some(user),
             Action::OlderPullUpdate { attacker, .. } => Some(attacker),
             Action::Repay { payer, .. } => Some(payer),
             Action::Liquidate { liquidator, .. } => Some(liquidator),
@@ -562,7 +609,7 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
     } else if BORROWERS.contains(&user) {
         rng.pick(&[0, 0, 2, 2, 2, 3, 3, 4, 1, 6])
     } else {
-        rng.below(8)
+        rng.below(10)
     };
     match kind {
         0 => Action::Deposit {
@@ -616,6 +663,14 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
             asset: rng.below(3) as usize,
             fund: rng.chance(60),
             instruction: rng.below(VAULT_INSTRUCTIONS.len() as u64) as u8,
+        },
+        // The attacker and the liquidator wrap their moves in flash loans.
+        8 | 9 => Action::Flash {
+            user,
+            asset: rng.below(3) as usize,
+            amount: Amount::random(rng, 1_000_000),
+            inner: rng.below(FLASH_MOVES.len() as u64) as u8,
+            target: rng.pick(&BORROWERS),
         },
         _ => {
             if rng.chance(50) {

@@ -542,6 +542,114 @@ impl World {
                 }
                 None
             }
+            Action::Flash {
+                user,
+                asset,
+                amount,
+                inner,
+                target,
+            } => {
+                let reserve = projected.as_ref().map(|r| r[asset].clone());
+                let base = reserve.as_ref().map_or(0, |r| r.available_liquidity);
+                let amount = amount.resolve(base);
+                let due = reserve
+                    .as_ref()
+                    .and_then(|r| client::flash_repay_amount(&r.config, amount))
+                    .unwrap_or(u64::MAX);
+                let keys = h.assets[asset].keys;
+                let who = &users[user];
+                let token = who.tokens[asset];
+                let mut instructions = vec![client::flash_borrow(
+                    &who.pubkey(),
+                    &h.market,
+                    &keys,
+                    &token,
+                    amount,
+                )];
+                match inner {
+                    1 => instructions.push(client::deposit(
+                        &who.pubkey(),
+                        &h.market,
+                        &keys,
+                        &who.obligation,
+                        &token,
+                        amount,
+                    )),
+                    2 => instructions.push(
+                        spl_token::instruction::transfer(
+                            &keys.token_program,
+                            &token,
+                            &keys.liquidity_vault,
+                            &who.pubkey(),
+                            &[],
+                            amount,
+                        )
+                        .expect("transfer instruction"),
+                    ),
+                    3 => {
+                        let state = &snap.obligations[target];
+                        let collateral = (0..h.assets.len())
+                            .find(|i| {
+                                state
+                                    .deposit(&h.assets[*i].keys.reserve)
+                                    .is_some_and(|d| d.collateral_enabled)
+                            })
+                            .unwrap_or((asset + 1) % h.assets.len());
+                        let args = LiquidateArgs {
+                            max_repay: amount,
+                            min_collateral_out: 0,
+                            receive_shares: false,
+                        };
+                        instructions.push(h.liquidate_instruction(
+                            who,
+                            &users[target].obligation,
+                            asset,
+                            collateral,
+                            args,
+                            h.remaining(state, true),
+                        ));
+                    }
+                    4 => {
+                        let after = client::after_borrow(&snap.obligations[user], &keys.reserve);
+                        instructions.push(client::borrow(
+                            &who.pubkey(),
+                            &h.market,
+                            &keys,
+                            &who.obligation,
+                            &token,
+                            amount,
+                            h.remaining(&after, false),
+                        ));
+                    }
+                    _ => {}
+                }
+                match inner {
+                    5 => instructions.push(client::flash_repay(
+                        &who.pubkey(),
+                        &h.market,
+                        &keys,
+                        &token,
+                        due.saturating_sub(1),
+                    )),
+                    6 => {}
+                    _ => instructions.push(client::flash_repay(
+                        &who.pubkey(),
+                        &h.market,
+                        &keys,
+                        &token,
+                        due,
+                    )),
+                }
+                let result = h.send(&instructions, &[&who.keypair]).await;
+                assert!(
+                    !(crate::actions::MALFORMED_FLASH_MOVES.contains(&inner) && result.is_ok()),
+                    "a malformed flash loan was accepted: {action}"
+                );
+                if inner == 2 && result.is_ok() {
+                    self.donated_vault[asset] += amount;
+                }
+                Some(result)
+            }
             Action::MovePrice { asset, bps } => {
                 let mut feed = h.assets[asset].feed;
                 let price = scale_price(feed.price, bps);
@@ -1213,6 +1321,14 @@ impl World {
             | Action::DustDeposit { user, .. }
             | Action::DustLoan { user, .. } => vec![user],
             Action::Repay { target, .. } | Action::RealizeBadDebt { target, .. } => vec![target],
+            // Inside a flash loan: a deposit or a borrow changes the borrower's obligation, a
+            // liquidation (paid in tokens) its target's; nothing else changes any.
+            Action::Flash {
+                user, inner: 1 | 4, ..
+            } => vec![user],
+            Action::Flash {
+                target, inner: 3, ..
+            } => vec![target],
             Action::Liquidate {
                 liquidator,
                 target,
