@@ -67,6 +67,9 @@ struct Target {
     /// native CPI stub `unwrap`s that error (a panic in the test bank) where an SBF build
     /// returns it as a clean error. Run with `BALLAST_SBF=1` to include them.
     created: Vec<usize>,
+    /// Instructions sent unmutated before and after the attacked one in the same transaction
+    /// (a flash loan's other end).
+    around: (Vec<Instruction>, Vec<Instruction>),
 }
 
 struct Scene {
@@ -345,6 +348,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
     targets.push(Target {
         name: "init_market",
         created: vec![0, 1],
+        around: (vec![], vec![]),
         baseline: client::init_market(&scene.creator.pubkey(), args(liquidation, 0)),
         extreme_data: extreme,
         permissionless_signers: vec![],
@@ -397,6 +401,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // init_reserve: list a new mint.
@@ -410,6 +415,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
     targets.push(Target {
         name: "init_reserve",
         created: vec![0, 3, 4, 5],
+        around: (vec![], vec![]),
         baseline: client::init_reserve(&admin, &market, &new_keys, base_config),
         extreme_data: extreme,
         permissionless_signers: vec![],
@@ -451,12 +457,14 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // init_obligation: b opens index 1.
     targets.push(Target {
         name: "init_obligation",
         created: vec![0, 2],
+        around: (vec![], vec![]),
         baseline: client::init_obligation(&b.pubkey(), &market, 1),
         extreme_data: [0u8, 2, 255]
             .iter()
@@ -481,6 +489,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // deposit: a deposits SOL (it owes USDC, so USDC it may only repay).
@@ -503,6 +512,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // withdraw: a withdraws a little BTC while in debt (health-checked).
@@ -529,6 +539,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![6],
         remaining_from: Some(from),
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // borrow: a borrows a little more USDC.
@@ -554,6 +565,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![6],
         remaining_from: Some(from),
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // repay: a repays part of its USDC debt.
@@ -576,6 +588,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // set_collateral: a disables its SOL deposit as collateral (health-checked).
@@ -618,6 +631,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: Some(from),
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // collect_fees: anyone sweeps USDC.
@@ -630,6 +644,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
     });
     let _ = payer;
 
@@ -646,6 +661,44 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: None,
         created: vec![],
+        around: (vec![], vec![]),
+    });
+
+    // flash_borrow: b flash-borrows USDC, its repay follows in the same transaction.
+    let flash_amount = 1_000_000;
+    let flash_due = client::flash_repay_amount(&usdc_config, flash_amount).expect("a fee");
+    let flash_borrow =
+        client::flash_borrow(&b.pubkey(), &market, &usdc, &b.tokens[USDC], flash_amount);
+    let flash_repay = client::flash_repay(&b.pubkey(), &market, &usdc, &b.tokens[USDC], flash_due);
+    targets.push(Target {
+        name: "flash_borrow",
+        baseline: flash_borrow.clone(),
+        extreme_data: amounts(
+            "amount",
+            &|v| ballast::instruction::FlashBorrow { amount: v }.data(),
+            &[0, u64::MAX, flash_amount - 1, flash_amount + 1],
+        ),
+        // Anyone may borrow, into any account of the mint; the repay is b's either way.
+        permissionless_signers: vec![0],
+        free_destinations: vec![5],
+        remaining_from: None,
+        created: vec![],
+        around: (vec![], vec![flash_repay.clone()]),
+    });
+    // flash_repay: the repay of that loan, its borrow first in the same transaction.
+    targets.push(Target {
+        name: "flash_repay",
+        baseline: flash_repay,
+        extreme_data: amounts(
+            "amount",
+            &|v| ballast::instruction::FlashRepay { amount: v }.data(),
+            &[0, u64::MAX, flash_due - 1, flash_due + 1, flash_amount],
+        ),
+        permissionless_signers: vec![],
+        free_destinations: vec![],
+        remaining_from: None,
+        created: vec![],
+        around: (vec![flash_borrow], vec![]),
     });
 
     // liquidate: q liquidates t (repays USDC, seizes SOL).
@@ -696,6 +749,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![10],
         remaining_from: Some(from),
         created: vec![],
+        around: (vec![], vec![]),
     });
 
     // realize_bad_debt: anyone writes off u's insolvent dust position.
@@ -709,6 +763,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         free_destinations: vec![],
         remaining_from: Some(from),
         created: vec![],
+        around: (vec![], vec![]),
     });
     let _ = (btc, t);
     targets
@@ -724,6 +779,8 @@ enum Verdict {
 
 struct Runner {
     scene: Scene,
+    /// The current target's unmutated companions (`Target::around`).
+    around: (Vec<Instruction>, Vec<Instruction>),
     keys: Vec<Keypair>,
     /// Accounts compared before and after every case.
     watched: Vec<Pubkey>,
@@ -759,9 +816,13 @@ impl Runner {
             );
         let payer = self.scene.h.payer.insecure_clone();
         let mut signers: Vec<&Keypair> = vec![&payer];
-        let required: BTreeSet<Pubkey> = ix
-            .accounts
+        let required: BTreeSet<Pubkey> = self
+            .around
+            .0
             .iter()
+            .chain(std::iter::once(ix))
+            .chain(&self.around.1)
+            .flat_map(|i| &i.accounts)
             .filter(|m| m.is_signer)
             .map(|m| m.pubkey)
             .collect();
@@ -776,8 +837,12 @@ impl Runner {
         if !required.is_subset(&present) {
             return Err(TransactionError::SignatureFailure);
         }
+        let mut instructions = vec![budget];
+        instructions.extend(self.around.0.iter().cloned());
+        instructions.push(ix.clone());
+        instructions.extend(self.around.1.iter().cloned());
         let tx = Transaction::new_signed_with_payer(
-            &[budget, ix.clone()],
+            &instructions,
             Some(&payer.pubkey()),
             &signers,
             self.scene.h.bank().last_blockhash,
@@ -818,16 +883,23 @@ impl Runner {
         let payer = self.scene.h.payer.insecure_clone();
         let mut signers: Vec<&Keypair> = vec![&payer];
         for key in &self.keys {
-            if ix
-                .accounts
+            if self
+                .around
+                .0
                 .iter()
+                .chain(std::iter::once(ix))
+                .chain(&self.around.1)
+                .flat_map(|i| &i.accounts)
                 .any(|m| m.is_signer && m.pubkey == key.pubkey())
             {
                 signers.push(key);
             }
         }
+        let mut instructions = self.around.0.clone();
+        instructions.push(ix.clone());
+        instructions.extend(self.around.1.iter().cloned());
         let tx = Transaction::new_signed_with_payer(
-            std::slice::from_ref(ix),
+            &instructions,
             Some(&payer.pubkey()),
             &signers,
             self.scene.h.bank().last_blockhash,
@@ -1048,6 +1120,7 @@ async fn hostile() {
     }
     let pool = pool(&scene);
     let mut runner = Runner {
+        around: (vec![], vec![]),
         scene,
         keys,
         watched,
@@ -1065,6 +1138,7 @@ async fn hostile() {
     let other_signer = Keypair::new();
 
     for target in &targets {
+        runner.around = target.around.clone();
         if let Err(error) = runner.simulate(&target.baseline).await {
             panic!(
                 "the {} baseline must succeed before the cases: {error}",
@@ -1073,6 +1147,7 @@ async fn hostile() {
         }
     }
     for target in &targets {
+        runner.around = target.around.clone();
         let base = &target.baseline;
         let name = target.name;
         let with_data = |data: Vec<u8>| Instruction {
@@ -1232,12 +1307,20 @@ async fn hostile() {
                     .case(name, format!("account {position} := {label}"), ix, None)
                     .await;
             }
-            if signer {
+            // Privileges are the message's: a key a companion instruction (a flash loan's other
+            // end) signs or writes keeps that privilege whatever this instruction's meta says.
+            let companions = || target.around.0.iter().chain(&target.around.1);
+            let signed_elsewhere = companions()
+                .flat_map(|i| &i.accounts)
+                .any(|meta| meta.pubkey == original.pubkey && meta.is_signer);
+            if signer && !signed_elsewhere {
                 let mut ix = base.clone();
                 ix.accounts[position].is_signer = false;
                 runner
                     .case(name, format!("account {position} not signed"), ix, None)
                     .await;
+            }
+            if signer {
                 if !target.permissionless_signers.contains(&position) {
                     let mut ix = base.clone();
                     ix.accounts[position].pubkey = other_signer.pubkey();
@@ -1256,7 +1339,9 @@ async fn hostile() {
             // copy while another stays writable changes nothing.
             let writable_elsewhere = base.accounts.iter().enumerate().any(|(other, meta)| {
                 other != position && meta.pubkey == original.pubkey && meta.is_writable
-            });
+            }) || companions()
+                .flat_map(|i| &i.accounts)
+                .any(|meta| meta.pubkey == original.pubkey && meta.is_writable);
             if original.is_writable && !native_panic && !writable_elsewhere {
                 let mut ix = base.clone();
                 ix.accounts[position].is_writable = false;
@@ -1335,6 +1420,7 @@ async fn hostile() {
 
     // Every baseline is valid in the state the cases left unchanged.
     for target in &targets {
+        runner.around = target.around.clone();
         if let Err(error) = runner.simulate(&target.baseline).await {
             runner.failures.push(format!(
                 "{}: the baseline must succeed at the end: {error}",
