@@ -1320,19 +1320,17 @@ async fn hostile() {
                     .case(name, format!("account {position} not signed"), ix, None)
                     .await;
             }
-            if signer {
-                if !target.permissionless_signers.contains(&position) {
-                    let mut ix = base.clone();
-                    ix.accounts[position].pubkey = other_signer.pubkey();
-                    runner
-                        .case(
-                            name,
-                            format!("account {position} := another signer"),
-                            ix,
-                            Some(&other_signer),
-                        )
-                        .await;
-                }
+            if signer && !target.permissionless_signers.contains(&position) {
+                let mut ix = base.clone();
+                ix.accounts[position].pubkey = other_signer.pubkey();
+                runner
+                    .case(
+                        name,
+                        format!("account {position} := another signer"),
+                        ix,
+                        Some(&other_signer),
+                    )
+                    .await;
             }
             let native_panic = target.created.contains(&position) && !ballast_bank::use_sbf();
             // A key listed twice takes the union of its flags in the message: demoting one
