@@ -798,3 +798,73 @@ fn relay_url_gone() -> String {
         .port();
     format!("http://127.0.0.1:{port}")
 }
+
+/// `ballast keeper --flash`, the real binary over JSON-RPC: a keeper holding no USDC (only SOL
+/// deposited in its obligation) liquidates a USDC debt in one v0 transaction through the lookup
+/// table it creates on the validator.
+#[tokio::test]
+async fn the_flash_keeper_binary_liquidates_over_rpc_through_its_lookup_table() {
+    let mut t = Twin::start(90).await;
+    let config = localnet_toml();
+    let config = config.to_string_lossy();
+    let applied = ballast(
+        &t.url,
+        &t.dir,
+        "admin",
+        None,
+        &["migrate", "--config", &config],
+    );
+    assert!(
+        applied.human().ends_with("applied 4 steps\n"),
+        "{}",
+        applied.stdout
+    );
+    t.fund("lender", [1_000_000.0, 0.0, 0.0]).await;
+    t.fund("borrower", [0.0, 2.0, 0.0]).await;
+    t.fund("keeper", [0.0, 0.0, 200.0]).await;
+    for name in ["lender", "borrower", "keeper"] {
+        t.run(name, &["obligation", "create"]).human();
+    }
+    for (name, verb, asset, amount) in [
+        ("lender", "deposit", "USDC", "100000"),
+        ("borrower", "deposit", "BTC", "1"),
+        ("borrower", "borrow", "USDC", "40000"),
+        ("keeper", "deposit", "SOL", "200"),
+    ] {
+        t.run(name, &[verb, asset, amount, "--output", "json"])
+            .json();
+    }
+    let keeper = t.keeper.pubkey();
+    assert_eq!(t.validator.balance(&keeper, USDC).await.unwrap(), 0);
+    t.validator.publish(BTC, 50_000.0).await.unwrap();
+    let health = t.run("borrower", &["health", "--output", "json"]).json();
+    assert_eq!(health["liquidatable"], true, "{health}");
+
+    let pass = t
+        .run(
+            "keeper",
+            &["keeper", "--once", "--flash", "--output", "json"],
+        )
+        .json();
+    assert_eq!(pass["failed"], 0, "{pass}");
+    assert!(pass["liquidations"].as_u64().unwrap() >= 1, "{pass}");
+    let largest = &pass["largest_flash_transaction"];
+    assert!(largest[0].as_u64().unwrap() <= 1_232, "{pass}");
+    assert!(
+        largest[2].as_u64().unwrap() > 0,
+        "keys through the table: {pass}"
+    );
+    let health = t.run("borrower", &["health", "--output", "json"]).json();
+    assert_eq!(health["liquidatable"], false, "{health}");
+    // The keeper still holds (almost) no USDC, owes USDC against SOL and the seized BTC.
+    assert!(t.validator.balance(&keeper, USDC).await.unwrap() < 1_000);
+    let own = t.run("keeper", &["health", "--output", "json"]).json();
+    assert_eq!(own["liquidatable"], false, "{own}");
+    let assets: Vec<&str> = own["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["asset"].as_str().unwrap())
+        .collect();
+    assert!(assets.contains(&"BTC") && assets.contains(&"USDC"), "{own}");
+}
