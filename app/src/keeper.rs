@@ -527,36 +527,27 @@ impl Keeper {
             } else {
                 plan
             };
-            if self.config.flash {
-                if let Some(reason) = self.flash_conflict(chain, view, &plan).await? {
+            let sent = if self.config.flash {
+                self.flash_liquidate(chain, view, key, &obligation, &plan, summary)
+                    .await?
+            } else {
+                self.liquidate(chain, view, key, &obligation, &plan).await?
+            };
+            match sent {
+                Sent::Liquidated => {}
+                Sent::Healthy => {
+                    summary.skipped_healthy += 1;
+                    summary.actions.push(Action::SkippedHealthy {
+                        obligation: key.to_string(),
+                    });
+                    return Ok(());
+                }
+                Sent::Skipped(reason) => {
                     tracing::info!(obligation = %key, "flash liquidation skipped: {reason}");
                     summary.actions.push(Action::SkippedFlash {
                         obligation: key.to_string(),
                         reason,
                     });
-                    return Ok(());
-                }
-                match self
-                    .flash_liquidate(chain, view, key, &obligation, &plan, summary)
-                    .await
-                {
-                    Err(error) if is_program_error(&error, BallastError::ObligationHealthy) => {
-                        summary.skipped_healthy += 1;
-                        summary.actions.push(Action::SkippedHealthy {
-                            obligation: key.to_string(),
-                        });
-                        return Ok(());
-                    }
-                    other => other?,
-                }
-            } else {
-                self.liquidate(chain, view, key, &obligation, &plan, summary)
-                    .await?;
-                if summary
-                    .actions
-                    .last()
-                    .is_some_and(|a| matches!(a, Action::SkippedHealthy { .. }))
-                {
                     return Ok(());
                 }
             }
@@ -621,30 +612,21 @@ impl Keeper {
         key: Pubkey,
         obligation: &Obligation,
         plan: &LiquidationPlan,
-        summary: &mut PassSummary,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Sent> {
         let keeper = chain.wallet().insecure_clone();
-        {
-            let instructions = self
-                .liquidation_instructions(chain, view, key, obligation, plan)
-                .await?;
-            match chain.simulate(&instructions, &[&keeper]).await {
-                Err(error) if error.is(BallastError::ObligationHealthy) => {
-                    summary.skipped_healthy += 1;
-                    summary.actions.push(Action::SkippedHealthy {
-                        obligation: key.to_string(),
-                    });
-                    return Ok(());
-                }
-                Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),
-                Ok(()) => {}
-            }
-            chain
-                .send(&instructions, &[&keeper])
-                .await
-                .context("liquidate")?;
+        let instructions = self
+            .liquidation_instructions(chain, view, key, obligation, plan)
+            .await?;
+        match chain.simulate(&instructions, &[&keeper]).await {
+            Err(error) if error.is(BallastError::ObligationHealthy) => return Ok(Sent::Healthy),
+            Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),
+            Ok(()) => {}
         }
-        Ok(())
+        chain
+            .send(&instructions, &[&keeper])
+            .await
+            .context("liquidate")?;
+        Ok(Sent::Liquidated)
     }
 
     /// Sends one flash liquidation (`plans::flash_liquidation`) as a v0 transaction through
@@ -657,7 +639,7 @@ impl Keeper {
         obligation: &Obligation,
         plan: &LiquidationPlan,
         summary: &mut PassSummary,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Sent> {
         let keeper = chain.wallet().insecure_clone();
         let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
             view.keys(reserve)
@@ -676,6 +658,9 @@ impl Keeper {
                 true,
             ),
         };
+        if let Some(reason) = flash_conflict(view, &own_state, plan) {
+            return Ok(Sent::Skipped(reason));
+        }
         let mut instructions = self.compute_budget();
         instructions.extend(plans::flash_liquidation(
             &keeper.pubkey(),
@@ -707,45 +692,11 @@ impl Keeper {
         {
             summary.largest_flash_transaction = Some(size);
         }
-        chain
-            .send_v0(&instructions, &[&keeper], &[table])
-            .await
-            .map_err(anyhow::Error::new)
-            .context("flash liquidation")?;
-        Ok(())
-    }
-
-    /// Why a flash liquidation of `plan` cannot close in the keeper's obligation, if it cannot.
-    async fn flash_conflict<C: Chain>(
-        &self,
-        chain: &mut C,
-        view: &MarketView,
-        plan: &LiquidationPlan,
-    ) -> anyhow::Result<Option<String>> {
-        let own = client::obligation_address(&view.key, &chain.wallet().pubkey(), 0);
-        let Some(account) = chain.account(&own).await? else {
-            return Ok(None);
-        };
-        let own: Obligation = decode(&account)?;
-        let name = |reserve: &Pubkey| {
-            view.reserves
-                .get(reserve)
-                .map(|e| crate::wallet::symbol(&e.reserve.mint))
-                .unwrap_or_else(|| reserve.to_string())
-        };
-        Ok(if own.deposit(&plan.repay_reserve).is_some() {
-            Some(format!(
-                "the keeper's obligation holds {} as a deposit and cannot borrow it",
-                name(&plan.repay_reserve)
-            ))
-        } else if own.borrow(&plan.collateral_reserve).is_some() {
-            Some(format!(
-                "the keeper's obligation owes {} and cannot take it as collateral",
-                name(&plan.collateral_reserve)
-            ))
-        } else {
-            None
-        })
+        match chain.send_v0(&instructions, &[&keeper], &[table]).await {
+            Err(error) if error.is(BallastError::ObligationHealthy) => Ok(Sent::Healthy),
+            Err(error) => Err(anyhow::Error::new(error).context("flash liquidation")),
+            Ok(_) => Ok(Sent::Liquidated),
+        }
     }
 
     /// The keeper's lookup table holding the market's accounts: the market, every reserve,
@@ -856,12 +807,37 @@ pub async fn run<C: Chain>(
     }
 }
 
-/// Whether `error` is the program's `expected` error.
-fn is_program_error(error: &anyhow::Error, expected: BallastError) -> bool {
-    error
-        .chain()
-        .filter_map(|cause| cause.downcast_ref::<ChainError>())
-        .any(|e| e.is(expected))
+/// What sending one liquidation came to.
+enum Sent {
+    Liquidated,
+    /// The program found the obligation healthy (`ObligationHealthy`): left alone.
+    Healthy,
+    /// `--flash`: not sent, for this reason.
+    Skipped(String),
+}
+
+/// Why a flash liquidation of `plan` cannot close in the keeper's obligation `own`, if it
+/// cannot: one obligation may not both deposit into and borrow from one reserve.
+fn flash_conflict(view: &MarketView, own: &Obligation, plan: &LiquidationPlan) -> Option<String> {
+    let name = |reserve: &Pubkey| {
+        view.reserves
+            .get(reserve)
+            .map(|e| crate::wallet::symbol(&e.reserve.mint))
+            .unwrap_or_else(|| reserve.to_string())
+    };
+    if own.deposit(&plan.repay_reserve).is_some() {
+        Some(format!(
+            "the keeper's obligation holds {} as a deposit and cannot borrow it",
+            name(&plan.repay_reserve)
+        ))
+    } else if own.borrow(&plan.collateral_reserve).is_some() {
+        Some(format!(
+            "the keeper's obligation owes {} and cannot take it as collateral",
+            name(&plan.collateral_reserve)
+        ))
+    } else {
+        None
+    }
 }
 
 /// Whether a failure is the chain being unreachable rather than the transaction failing.
