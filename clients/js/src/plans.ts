@@ -19,6 +19,8 @@ import {
 import {
   getBorrowInstruction,
   getDepositInstruction,
+  getFlashBorrowInstruction,
+  getFlashRepayInstruction,
   getInitObligationInstruction,
   getLiquidateInstruction,
   getRepayInstruction,
@@ -287,6 +289,70 @@ export async function planLiquidation(
       }),
       remainingAccounts(p.state, p.oracleOf, true),
     ),
+  );
+  return instructions;
+}
+
+export type FlashLiquidationInput = LiquidationInput & {
+  /** Flash-borrowed and repaid to the obligation (the planned repayment). */
+  flashAmount: bigint;
+  /** `flash_repay`'s amount: `flashAmount` plus the reserve's fee, rounded up. */
+  due: bigint;
+  /** The liquidator's obligation 0 as it is now (empty when it opens in this transaction). */
+  liquidatorState: Obligation;
+};
+
+/**
+ * A liquidation paid with a flash loan, closed inside Ballast (`ballast keeper --flash`,
+ * `plans::flash_liquidation` in Rust): flash-borrow the repayment, liquidate taking the
+ * collateral as shares into the liquidator's obligation 0, borrow `due` against it, flash-repay.
+ * Send it as a v0 transaction through a lookup table (docs/flash-loans.md).
+ */
+export async function planFlashLiquidation(
+  liquidator: TransactionSigner,
+  p: FlashLiquidationInput,
+): Promise<Instruction[]> {
+  const debtAccount = await findAssociatedTokenAddress(
+    liquidator.address,
+    p.repay.mint,
+    p.repay.tokenProgram,
+  );
+  const liquidatorObligation = await findObligationAddress(p.market, liquidator.address, 0);
+  const debt = {
+    market: p.market,
+    reserve: p.repay.reserve,
+    mint: p.repay.mint,
+    liquidityVault: p.repay.liquidityVault,
+    tokenProgram: p.repay.tokenProgram,
+  };
+  const instructions: Instruction[] = [
+    await createAssociatedTokenIdempotent(
+      liquidator,
+      liquidator.address,
+      p.repay.mint,
+      p.repay.tokenProgram,
+    ),
+    getFlashBorrowInstruction({
+      ...debt,
+      borrower: liquidator,
+      destination: debtAccount,
+      amount: p.flashAmount,
+    }),
+    ...(await planLiquidation(liquidator, { ...p, receiveShares: true })),
+  ];
+  const after = afterBorrow(afterDeposit(p.liquidatorState, p.collateral.reserve), p.repay.reserve);
+  instructions.push(
+    withRemaining(
+      getBorrowInstruction({
+        ...debt,
+        owner: liquidator,
+        obligation: liquidatorObligation,
+        destination: debtAccount,
+        amount: p.due,
+      }),
+      remainingAccounts(after, p.oracleOf),
+    ),
+    getFlashRepayInstruction({ ...debt, payer: liquidator, source: debtAccount, amount: p.due }),
   );
   return instructions;
 }

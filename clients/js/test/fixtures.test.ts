@@ -254,6 +254,26 @@ describe('whole operations plan the same instructions as the Rust client', () =>
             oracleOf,
           });
           break;
+        case 'flashLiquidation': {
+          const own = obligations.get(input.liquidatorObligation);
+          assert.ok(own, `no obligation fixture ${input.liquidatorObligation}`);
+          instructions = await ballast.planFlashLiquidation(signer, {
+            market: input.market,
+            obligation: plan.obligation as Address,
+            state,
+            repay: input.repay,
+            collateral: input.collateral,
+            maxRepay: BigInt(input.maxRepay),
+            minCollateralOut: BigInt(input.minCollateralOut),
+            receiveShares: true,
+            openLiquidatorObligation: input.openLiquidatorObligation,
+            oracleOf,
+            flashAmount: BigInt(input.flashAmount),
+            due: BigInt(input.due),
+            liquidatorState: own,
+          });
+          break;
+        }
         default:
           throw new Error(`unknown plan ${plan.name}`);
       }

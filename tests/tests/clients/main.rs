@@ -392,6 +392,7 @@ fn fixtures() -> Value {
         &[(1, 12 * WAD + 5, true), (2, WAD / 3, false)],
         &[(0, 40_000 * WAD + 99)],
     );
+    let (keeper_key, keeper) = w.obligation_account(&w.liquidator, 0, &[(2, 2 * WAD, true)], &[]);
     let (full_key, full) = w.obligation_account(
         &w.liquidator,
         255,
@@ -407,6 +408,7 @@ fn fixtures() -> Value {
         account_fixture(&idl, "Obligation", &lender_key, &lender),
         account_fixture(&idl, "Obligation", &borrower_key, &borrower),
         account_fixture(&idl, "Obligation", &full_key, &full),
+        account_fixture(&idl, "Obligation", &keeper_key, &keeper),
     ];
 
     let market_args = InitMarketArgs {
@@ -690,6 +692,45 @@ fn fixtures() -> Value {
             ),
         ));
     }
+
+    // A flash liquidation: the liquidator's obligation 0 holds BTC; it takes SOL shares and
+    // borrows USDC.
+    let flash_args = LiquidateArgs {
+        max_repay: 777,
+        min_collateral_out: 3,
+        receive_shares: true,
+    };
+    plans.push(plan(
+        "flashLiquidation",
+        &w.liquidator,
+        &borrower_key,
+        json!({
+            "label": "into the liquidator's obligation",
+            "market": w.market.to_string(),
+            "repay": keys_json(usdc),
+            "collateral": keys_json(sol),
+            "maxRepay": "777",
+            "minCollateralOut": "3",
+            "openLiquidatorObligation": false,
+            "flashAmount": "777",
+            "due": "778",
+            "liquidatorObligation": keeper_key.to_string(),
+        }),
+        plans::flash_liquidation(
+            &w.liquidator,
+            &w.market,
+            &borrower_key,
+            &borrower,
+            usdc,
+            sol,
+            flash_args,
+            777,
+            778,
+            &keeper,
+            false,
+            &oracle_of,
+        ),
+    ));
 
     let mut markets = vec![];
     for (creator, index) in [(w.creator, 0u16), (key(2), 1), (key(3), 65_535)] {
