@@ -199,6 +199,9 @@ pub struct ReserveRow {
     pub protocol_fees: String,
     /// Protocol fees accrued since listing (tokens).
     pub protocol_fees_total: String,
+    /// Flash-loan fee rate, and the fees paid since listing (tokens).
+    pub flash_loan_fee: String,
+    pub flash_loan_fees_total: String,
     /// Value of the shares one token bought at listing (1.000000 at listing).
     pub share_value: String,
     pub ltv: String,
@@ -273,6 +276,8 @@ pub fn reserve_row(key: &Pubkey, stored: &Reserve, now: i64) -> anyhow::Result<R
         socialized: amount_short(raw.socialized, d),
         protocol_fees: amount_short(raw.protocol_fees, d),
         protocol_fees_total: amount_short(reserve.cumulative_protocol_fees_wad / WAD, d),
+        flash_loan_fee: crate::format::bps(u64::from(reserve.config.flash_loan_fee_bps)),
+        flash_loan_fees_total: amount_short(u128::from(reserve.cumulative_flash_loan_fees), d),
         share_value: format!("{:.6}", share_value_wad as f64 / WAD as f64),
         ltv: crate::format::bps(u64::from(reserve.config.ltv_bps)),
         liquidation_threshold: crate::format::bps(u64::from(

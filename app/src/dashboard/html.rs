@@ -149,7 +149,7 @@ pub fn market(page: &MarketPage, info: &Option<SnapshotInfo>) -> Markup {
                     th { "asset" } th { "price" } th { "deposits" } th { "borrows" } th { "available" }
                     th { "utilization" } th { "borrow APR" } th { "supply APR" } th { "share value" }
                     th { "bad-debt fund" } th { "covered by fund" } th { "socialized" }
-                    th { "fees unclaimed" } th { "fees total" } th { "status" }
+                    th { "fees unclaimed" } th { "fees total" } th { "flash fee" } th { "status" }
                 } }
                 tbody {
                     @for r in &page.reserves {
@@ -179,6 +179,7 @@ pub fn market(page: &MarketPage, info: &Option<SnapshotInfo>) -> Markup {
                             td data-test="socialized" class=[(r.row.raw.socialized > 0).then_some("bad")] { (r.row.socialized) }
                             td { (r.row.protocol_fees) }
                             td { (r.row.protocol_fees_total) }
+                            td title=(format!("{} paid in flash-loan fees since listing", r.row.flash_loan_fees_total)) { (r.row.flash_loan_fee) }
                             td class=[(r.row.status != "active").then_some("bad")] { (r.row.status) }
                         }
                     }
