@@ -641,12 +641,8 @@ impl Keeper {
         summary: &mut PassSummary,
     ) -> anyhow::Result<Sent> {
         let keeper = chain.wallet().insecure_clone();
-        let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
-            view.keys(reserve)
-                .with_context(|| format!("unknown reserve {reserve}"))
-        };
-        let repay = keys(&plan.repay_reserve)?;
-        let collateral = keys(&plan.collateral_reserve)?;
+        let repay = crate::wallet::keys_of(view, &plan.repay_reserve)?;
+        let collateral = crate::wallet::keys_of(view, &plan.collateral_reserve)?;
         let config = view.reserves[&plan.repay_reserve].reserve.config;
         let due = client::flash_repay_amount(&config, plan.expected_repay)
             .context("the flash loan's fee overflows")?;
@@ -757,12 +753,8 @@ impl Keeper {
         plan: &LiquidationPlan,
     ) -> anyhow::Result<Vec<Instruction>> {
         let keeper = chain.wallet().pubkey();
-        let keys = |reserve: &Pubkey| -> anyhow::Result<ReserveKeys> {
-            view.keys(reserve)
-                .with_context(|| format!("unknown reserve {reserve}"))
-        };
-        let repay = keys(&plan.repay_reserve)?;
-        let collateral = keys(&plan.collateral_reserve)?;
+        let repay = crate::wallet::keys_of(view, &plan.repay_reserve)?;
+        let collateral = crate::wallet::keys_of(view, &plan.collateral_reserve)?;
         let liquidator_obligation = client::obligation_address(&view.key, &keeper, 0);
         let open_liquidator_obligation =
             plan.receive_shares && chain.account(&liquidator_obligation).await?.is_none();

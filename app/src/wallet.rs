@@ -166,7 +166,8 @@ pub async fn repay<C: Chain>(
     Ok(chain.send(&instructions, &[payer]).await?)
 }
 
-fn keys_of(view: &MarketView, reserve: &Pubkey) -> anyhow::Result<ReserveKeys> {
+/// The keys of `reserve` in `view`, or a message naming it.
+pub fn keys_of(view: &MarketView, reserve: &Pubkey) -> anyhow::Result<ReserveKeys> {
     view.keys(reserve)
         .with_context(|| format!("unknown reserve {reserve}"))
 }

@@ -228,6 +228,17 @@ impl Chain for RpcChain {
 }
 
 impl RpcChain {
+    /// The wallet (the fee payer) first, then each of `signers` once.
+    fn signing_keypairs<'k>(&'k self, signers: &[&'k Keypair]) -> Vec<&'k Keypair> {
+        let mut keypairs: Vec<&Keypair> = vec![&self.wallet];
+        for signer in signers {
+            if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
+                keypairs.push(signer);
+            }
+        }
+        keypairs
+    }
+
     /// `send_v0` of [`Chain`].
     async fn send_versioned(
         &mut self,
@@ -240,12 +251,7 @@ impl RpcChain {
             .get_latest_blockhash()
             .await
             .map_err(rpc_error)?;
-        let mut keypairs: Vec<&Keypair> = vec![&self.wallet];
-        for signer in signers {
-            if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
-                keypairs.push(signer);
-            }
-        }
+        let keypairs = self.signing_keypairs(signers);
         let tx = crate::chain::sign_v0(
             instructions,
             &self.wallet.pubkey(),
@@ -340,12 +346,7 @@ impl RpcChain {
             .get_latest_blockhash()
             .await
             .map_err(rpc_error)?;
-        let mut keypairs: Vec<&Keypair> = vec![&self.wallet];
-        for signer in signers {
-            if !keypairs.iter().any(|k| k.pubkey() == signer.pubkey()) {
-                keypairs.push(signer);
-            }
-        }
+        let keypairs = self.signing_keypairs(signers);
         crate::chain::sign(instructions, &self.wallet.pubkey(), &keypairs, blockhash)
     }
 }
