@@ -124,8 +124,10 @@ pub async fn run_recorded(out: &mut dyn Out, record: bool) -> anyhow::Result<Dem
         m,
         keeper_wallet,
         keeper: Keeper::new(KeeperConfig::new(market)),
+        // It goes through its lookup table even where a legacy transaction would fit, to show it.
         flash_keeper: Keeper::new(KeeperConfig {
             flash: true,
+            lookup_table: crate::keeper::LookupTables::Always,
             ..KeeperConfig::new(market)
         }),
         flash_who: None,

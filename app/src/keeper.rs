@@ -51,8 +51,22 @@ pub struct KeeperConfig {
     /// Show a progress bar while scanning.
     pub progress: bool,
     /// Liquidate with flash loans (no inventory of the debt token needed): see
-    /// `plans::flash_liquidation`; v0 transactions through a lookup table the keeper creates.
+    /// `plans::flash_liquidation`.
     pub flash: bool,
+    /// When flash liquidations go through the keeper's lookup table (v0 transactions).
+    pub lookup_table: LookupTables,
+}
+
+/// When the keeper sends v0 transactions through its lookup table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LookupTables {
+    /// Only for transactions that do not fit a legacy one (1 232 bytes, 64 accounts): the
+    /// others go out as legacy transactions, simulated first.
+    #[default]
+    WhenNeeded,
+    /// Every flash liquidation (the table is created on the first).
+    Always,
 }
 
 impl KeeperConfig {
@@ -67,6 +81,7 @@ impl KeeperConfig {
             max_rounds: 8,
             progress: false,
             flash: false,
+            lookup_table: LookupTables::WhenNeeded,
         }
     }
 }
@@ -676,22 +691,38 @@ impl Keeper {
             open,
             |reserve| view.oracle_for(reserve),
         ));
-        let table = self.lookup_table(chain, view).await?;
-        let size = ballast_client::chain::v0_transaction_size(
-            &instructions,
-            &keeper.pubkey(),
-            std::slice::from_ref(&table),
-        )?;
-        if summary
-            .largest_flash_transaction
-            .is_none_or(|(bytes, _, _)| size.0 > bytes)
-        {
-            summary.largest_flash_transaction = Some(size);
-        }
-        match chain.send_v0(&instructions, &[&keeper], &[table]).await {
+        // The legacy path where the transaction fits one; the lookup table where it does not.
+        let legacy = solana_sdk::message::Message::new(&instructions, Some(&keeper.pubkey()));
+        let legacy_size = (
+            1 + 64 * usize::from(legacy.header.num_required_signatures) + legacy.serialize().len(),
+            legacy.account_keys.len(),
+            0,
+        );
+        let fits =
+            legacy_size.0 <= MAX_TRANSACTION_BYTES && legacy_size.1 <= MAX_TRANSACTION_ACCOUNTS;
+        let result = if fits && self.config.lookup_table == LookupTables::WhenNeeded {
+            record_largest(summary, legacy_size);
+            match chain.simulate(&instructions, &[&keeper]).await {
+                Ok(()) => chain.send(&instructions, &[&keeper]).await.map(|_| ()),
+                Err(error) => Err(error),
+            }
+        } else {
+            let table = self.lookup_table(chain, view).await?;
+            let size = ballast_client::chain::v0_transaction_size(
+                &instructions,
+                &keeper.pubkey(),
+                std::slice::from_ref(&table),
+            )?;
+            record_largest(summary, size);
+            chain
+                .send_v0(&instructions, &[&keeper], &[table])
+                .await
+                .map(|_| ())
+        };
+        match result {
             Err(error) if error.is(BallastError::ObligationHealthy) => Ok(Sent::Healthy),
             Err(error) => Err(anyhow::Error::new(error).context("flash liquidation")),
-            Ok(_) => Ok(Sent::Liquidated),
+            Ok(()) => Ok(Sent::Liquidated),
         }
     }
 
@@ -796,6 +827,20 @@ pub async fn run<C: Chain>(
         }
         keeper.config.progress = false;
         tokio::time::sleep(interval).await;
+    }
+}
+
+/// The transaction size limit (bytes) and account limit of one transaction.
+const MAX_TRANSACTION_BYTES: usize = 1_232;
+const MAX_TRANSACTION_ACCOUNTS: usize = 64;
+
+/// Keeps the largest flash transaction of the pass: (bytes, keys, of which from the table).
+fn record_largest(summary: &mut PassSummary, size: (usize, usize, usize)) {
+    if summary
+        .largest_flash_transaction
+        .is_none_or(|(bytes, _, _)| size.0 > bytes)
+    {
+        summary.largest_flash_transaction = Some(size);
     }
 }
 

@@ -271,6 +271,16 @@ struct KeeperArgs {
     /// (v0 transactions through a lookup table the keeper creates). See docs/flash-loans.md.
     #[arg(long)]
     flash: bool,
+    /// With --flash: send through the keeper's lookup table (v0) only when a transaction does
+    /// not fit a legacy one, or always.
+    #[arg(long, value_enum, default_value_t = LookupTableArg::WhenNeeded)]
+    lookup_table: LookupTableArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LookupTableArg {
+    WhenNeeded,
+    Always,
 }
 
 fn main() {
@@ -468,6 +478,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.compute_unit_limit = args.compute_unit_limit;
             config.slippage_bps = args.slippage_bps;
             config.flash = args.flash;
+            config.lookup_table = match args.lookup_table {
+                LookupTableArg::WhenNeeded => keeper::LookupTables::WhenNeeded,
+                LookupTableArg::Always => keeper::LookupTables::Always,
+            };
             config.progress = cli.output == Output::Human;
             let summary = keeper::run(
                 &mut chain,

@@ -263,9 +263,21 @@ async fn an_rpc_failure_fails_the_pass_not_the_keeper() {
 /// of USDC borrowers with flash liquidations: v0 transactions through its lookup table.
 #[tokio::test]
 async fn a_keeper_with_no_usdc_flash_liquidates_a_usdc_debt() {
+    use ballast_app::keeper::LookupTables;
+    // Through its lookup table (v0), then as legacy transactions where they fit.
+    for (seed, tables) in [(61, LookupTables::Always), (62, LookupTables::WhenNeeded)] {
+        flash_liquidation_with_an_empty_wallet(seed, tables).await;
+    }
+}
+
+async fn flash_liquidation_with_an_empty_wallet(
+    seed: u8,
+    tables: ballast_app::keeper::LookupTables,
+) {
+    use ballast_app::keeper::LookupTables;
     use ballast_app::wallet;
     use solana_sdk::signature::Signer;
-    let mut m = support::market(61).await;
+    let mut m = support::market(seed).await;
     let mut borrowers = vec![];
     for (i, fill) in [0.80, 0.90, 0.95, 0.99].iter().enumerate() {
         let b = support::borrower(&mut m, [70 + i as u8; 32], &[(SOL, 100.0)], USDC, *fill).await;
@@ -309,6 +321,7 @@ async fn a_keeper_with_no_usdc_flash_liquidates_a_usdc_debt() {
     m.chain.set_wallet(keeper.insecure_clone());
     let mut config = KeeperConfig::new(m.market);
     config.flash = true;
+    config.lookup_table = tables;
     let mut k = Keeper::new(config);
     let (mut liquidations, mut largest) = (0, None);
     for _ in 0..8 {
@@ -350,6 +363,10 @@ async fn a_keeper_with_no_usdc_flash_liquidates_a_usdc_debt() {
     let gap_after = books_gap(&view, m.token_balance(&usdc_vault).await.unwrap());
     assert_eq!(gap_after, gap_before);
     let (bytes, keys, from_table) = largest.expect("a flash liquidation was sent");
-    println!("largest flash liquidation: {bytes} bytes, {keys} account keys ({from_table} from the lookup table)");
+    println!("largest flash liquidation ({tables:?}): {bytes} bytes, {keys} account keys ({from_table} from the lookup table)");
     assert!(bytes <= 1_232, "{bytes}");
+    match tables {
+        LookupTables::Always => assert!(from_table > 0, "through the table"),
+        LookupTables::WhenNeeded => assert_eq!(from_table, 0, "a legacy transaction fits"),
+    }
 }

@@ -843,7 +843,15 @@ async fn the_flash_keeper_binary_liquidates_over_rpc_through_its_lookup_table() 
     let pass = t
         .run(
             "keeper",
-            &["keeper", "--once", "--flash", "--output", "json"],
+            &[
+                "keeper",
+                "--once",
+                "--flash",
+                "--lookup-table",
+                "always",
+                "--output",
+                "json",
+            ],
         )
         .json();
     assert_eq!(pass["failed"], 0, "{pass}");
