@@ -692,16 +692,11 @@ impl Keeper {
             |reserve| view.oracle_for(reserve),
         ));
         // The legacy path where the transaction fits one; the lookup table where it does not.
-        let legacy = solana_sdk::message::Message::new(&instructions, Some(&keeper.pubkey()));
-        let legacy_size = (
-            1 + 64 * usize::from(legacy.header.num_required_signatures) + legacy.serialize().len(),
-            legacy.account_keys.len(),
-            0,
-        );
-        let fits =
-            legacy_size.0 <= MAX_TRANSACTION_BYTES && legacy_size.1 <= MAX_TRANSACTION_ACCOUNTS;
+        let (bytes, keys) =
+            ballast_client::chain::legacy_transaction_size(&instructions, &keeper.pubkey());
+        let fits = bytes <= MAX_TRANSACTION_BYTES && keys <= MAX_TRANSACTION_ACCOUNTS;
         let result = if fits && self.config.lookup_table == LookupTables::WhenNeeded {
-            record_largest(summary, legacy_size);
+            record_largest(summary, (bytes, keys, 0));
             match chain.simulate(&instructions, &[&keeper]).await {
                 Ok(()) => chain.send(&instructions, &[&keeper]).await.map(|_| ()),
                 Err(error) => Err(error),

@@ -62,15 +62,19 @@ impl BankChain {
         payer: &Keypair,
     ) -> ChainResult<Transaction> {
         let (all, keypairs) = self.prepare(instructions, signers, payer);
-        // The bank keeps producing slots in the background: take a recent blockhash each time.
-        let blockhash = self
-            .ctx
+        let blockhash = self.latest_blockhash().await?;
+        let keypairs: Vec<&Keypair> = keypairs.iter().collect();
+        sign(&all, &payer.pubkey(), &keypairs, blockhash)
+    }
+
+    /// The newest blockhash: the bank keeps producing slots in the background, so a
+    /// transaction takes a recent one each time.
+    async fn latest_blockhash(&mut self) -> ChainResult<solana_sdk::hash::Hash> {
+        self.ctx
             .banks_client
             .get_latest_blockhash()
             .await
-            .map_err(bank_error)?;
-        let keypairs: Vec<&Keypair> = keypairs.iter().collect();
-        sign(&all, &payer.pubkey(), &keypairs, blockhash)
+            .map_err(bank_error)
     }
 
     /// `instructions` behind a compute-unit limit distinct per transaction (so that two
@@ -238,12 +242,7 @@ impl Chain for BankChain {
         self.ctx.set_sysvar(&BankChain::clock_at(now));
         let wallet = self.wallet.insecure_clone();
         let (all, keypairs) = self.prepare(instructions, signers, &wallet);
-        let blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .map_err(bank_error)?;
+        let blockhash = self.latest_blockhash().await?;
         let keypairs: Vec<&Keypair> = keypairs.iter().collect();
         let tx = sign_v0(&all, &wallet.pubkey(), &keypairs, blockhash, lookup_tables)?;
         let signature = tx.signatures[0];

@@ -221,6 +221,17 @@ pub fn v0_transaction_size(
     Ok((bytes, keys, from_tables))
 }
 
+/// The wire size of a legacy transaction of `instructions` paid by `payer`: (bytes, account
+/// keys). Signatures are counted at their size; nothing is signed.
+pub fn legacy_transaction_size(instructions: &[Instruction], payer: &Pubkey) -> (usize, usize) {
+    let message = solana_sdk::message::Message::new(instructions, Some(payer));
+    let signatures = usize::from(message.header.num_required_signatures);
+    (
+        1 + 64 * signatures + message.serialize().len(),
+        message.account_keys.len(),
+    )
+}
+
 /// The address lookup table at `key`, if there is one.
 pub async fn lookup_table<C: Chain>(
     chain: &mut C,
