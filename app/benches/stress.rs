@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use ballast::oracle::PricePolicyKind;
-use ballast::state::{Obligation, ObligationBorrow, ObligationDeposit, MAX_BORROWS, MAX_DEPOSITS};
+use ballast::state::{ObligationBorrow, ObligationDeposit};
 use ballast_app::dashboard::{html, pages};
 use ballast_app::localnet::LocalMarket;
 use ballast_app::stress::{self, Books, MarketState, Shock, SimConfig};
@@ -89,15 +89,8 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(12);
     let mut obligations = vec![];
     for n in 0..OBLIGATIONS {
-        let mut obligation = Obligation {
-            market: view.key,
-            owner: Pubkey::new_unique(),
-            index: 0,
-            bump: 0,
-            deposits: [ObligationDeposit::default(); MAX_DEPOSITS],
-            borrows: [ObligationBorrow::default(); MAX_BORROWS],
-            reserved: [0; 32],
-        };
+        let mut obligation =
+            ballast_app::stress::fresh_obligation(&view.key, &Pubkey::new_unique());
         let mut order: Vec<usize> = (0..RESERVES).collect();
         for i in 0..RESERVES {
             order.swap(i, rng.gen_range(i..RESERVES));
@@ -114,6 +107,7 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
                 reserve: keys[i],
                 shares,
                 collateral_enabled: true,
+                isolated: false,
             };
             limit_usd += usd * f64::from(entry.reserve.config.ltv_bps) / 10_000.0;
         }
@@ -126,6 +120,7 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
             obligation.borrows[slot] = ObligationBorrow {
                 reserve: keys[i],
                 scaled_debt,
+                isolated_debt: 0,
             };
         }
         let key = Pubkey::new_from_array({

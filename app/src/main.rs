@@ -132,6 +132,8 @@ enum Command {
     },
     /// Use a deposit as collateral, or stop (`on` / `off`).
     Collateral(CollateralArgs),
+    /// Enter an efficiency-mode category (1 … 4), or leave e-mode (`0`).
+    Emode(EmodeArgs),
     /// Each position, the health factor, the borrow limit and liquidation prices.
     Health(OwnerArgs),
     /// What a crash would cost: move prices, run the keeper's cascade on a copy of the market
@@ -178,6 +180,15 @@ struct CollateralArgs {
     asset: String,
     /// `on`: count it as collateral (with debt, reads a strict price); `off`: stop.
     state: Switch,
+    /// Obligation index.
+    #[arg(long, default_value_t = 0)]
+    index: u8,
+}
+
+#[derive(Args)]
+struct EmodeArgs {
+    /// The category id (`market show` lists them); 0 leaves e-mode.
+    category: u8,
     /// Obligation index.
     #[arg(long, default_value_t = 0)]
     index: u8,
@@ -651,6 +662,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if enabled { "using" } else { "no longer using" },
                     args.asset
                 ),
+                signature: signature.to_string(),
+                obligation: obligation.to_string(),
+            };
+            print(cli.output, &report, |r| {
+                format!("{} ({})\n", r.action, r.signature)
+            });
+        }
+        Command::Emode(args) => {
+            let market = market_of(&cli, None, &wallet.pubkey())?;
+            let view = MarketView::load(&mut chain, &market).await?;
+            let obligation = client::obligation_address(&market, &wallet.pubkey(), args.index);
+            let signature =
+                wallet::set_emode(&mut chain, &view, &wallet, &obligation, args.category)
+                    .await
+                    .with_context(|| format!("emode {}", args.category))?;
+            let report = TxReport {
+                action: match args.category {
+                    0 => "left e-mode".to_string(),
+                    id => format!("entered e-mode category {id}"),
+                },
                 signature: signature.to_string(),
                 obligation: obligation.to_string(),
             };

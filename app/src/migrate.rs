@@ -10,8 +10,8 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context as _};
 use ballast::instructions::{InitMarketArgs, MarketUpdate, ReserveUpdate};
 use ballast::state::{
-    LiquidationConfig, Market, OracleConfig, PricePolicy, RateModel, Reserve, ReserveConfig,
-    ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+    EmodeCategory, LiquidationConfig, Market, OracleConfig, PricePolicy, RateModel, Reserve,
+    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
 };
 use ballast_client::{self as client, ReserveKeys};
 use serde::Deserialize;
@@ -48,6 +48,34 @@ pub struct MarketSpec {
     pub pyth_program: String,
     pub pyth_receiver_program: String,
     pub liquidation: LiquidationSpec,
+    /// `[[market.emode]]`: efficiency-mode categories.
+    #[serde(default)]
+    pub emode: Vec<EmodeSpec>,
+}
+
+/// `[[market.emode]]`: one e-mode category (ids 1 ..= 4; a listed category stays listed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmodeSpec {
+    pub id: u8,
+    /// For humans (the chain keeps only the id).
+    pub name: String,
+    pub ltv_bps: u16,
+    pub liquidation_threshold_bps: u16,
+    pub min_liquidation_bonus_bps: u16,
+    pub max_liquidation_bonus_bps: u16,
+}
+
+impl EmodeSpec {
+    /// The category this spec describes.
+    pub fn category(&self) -> EmodeCategory {
+        EmodeCategory {
+            ltv_bps: self.ltv_bps,
+            liquidation_threshold_bps: self.liquidation_threshold_bps,
+            min_liquidation_bonus_bps: self.min_liquidation_bonus_bps,
+            max_liquidation_bonus_bps: self.max_liquidation_bonus_bps,
+        }
+    }
 }
 
 /// `[market.liquidation]`; USD figures as decimal strings.
@@ -79,6 +107,14 @@ pub struct ReserveSpec {
     /// Flash-loan fee (bps); 0 when absent.
     #[serde(default)]
     pub flash_loan_fee_bps: u16,
+    /// The e-mode category the reserve belongs to (`[[market.emode]]` id); 0 when absent.
+    #[serde(default)]
+    pub emode_category: u8,
+    /// Present: the reserve is isolated collateral, with this debt ceiling (USD, decimal).
+    pub debt_ceiling_usd: Option<String>,
+    /// May be borrowed against isolated collateral; false when absent.
+    #[serde(default)]
+    pub borrowable_in_isolation: bool,
     /// Whole tokens (decimal string).
     pub supply_cap: String,
     /// Whole tokens (decimal string).
@@ -280,6 +316,13 @@ impl ReserveSpec {
             supply_cap: cap(&self.supply_cap, "supply_cap")?,
             borrow_cap: cap(&self.borrow_cap, "borrow_cap")?,
             flash_loan_fee_bps: self.flash_loan_fee_bps,
+            isolated: self.debt_ceiling_usd.is_some(),
+            borrowable_in_isolation: self.borrowable_in_isolation,
+            emode_category: self.emode_category,
+            debt_ceiling: match &self.debt_ceiling_usd {
+                Some(text) => usd_wad(text, &format!("{symbol}.debt_ceiling_usd"))?,
+                None => 0,
+            },
         })
     }
 }
@@ -353,6 +396,13 @@ pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str,
             config.insurance_factor_bps.to_string(),
         ),
         ("flash_loan_fee_bps", config.flash_loan_fee_bps.to_string()),
+        ("emode_category", config.emode_category.to_string()),
+        ("isolated", config.isolated.to_string()),
+        ("debt_ceiling_usd", amount(config.debt_ceiling, 18)),
+        (
+            "borrowable_in_isolation",
+            config.borrowable_in_isolation.to_string(),
+        ),
         ("rate_model.base_rate_bps", r.base_rate_bps.to_string()),
         (
             "rate_model.optimal_utilization_bps",
@@ -367,6 +417,24 @@ pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str,
         (
             "borrow_cap",
             amount(u128::from(config.borrow_cap), decimals),
+        ),
+    ]
+}
+
+fn emode_fields(category: &EmodeCategory) -> Vec<(&'static str, String)> {
+    vec![
+        ("ltv_bps", category.ltv_bps.to_string()),
+        (
+            "liquidation_threshold_bps",
+            category.liquidation_threshold_bps.to_string(),
+        ),
+        (
+            "min_liquidation_bonus_bps",
+            category.min_liquidation_bonus_bps.to_string(),
+        ),
+        (
+            "max_liquidation_bonus_bps",
+            category.max_liquidation_bonus_bps.to_string(),
         ),
     ]
 }
@@ -509,6 +577,37 @@ pub async fn plan<C: Chain>(chain: &mut C, file: &MarketFile) -> anyhow::Result<
                     ),
                 });
             }
+        }
+    }
+
+    // Categories before the reserves that join them.
+    for spec in &file.market.emode {
+        let desired = spec.category();
+        let current = market
+            .as_ref()
+            .and_then(|m| m.emode_categories.get(usize::from(spec.id).wrapping_sub(1)))
+            .copied()
+            .unwrap_or_default();
+        if current != desired {
+            let mut description = vec![format!("set e-mode category {} ({})", spec.id, spec.name)];
+            if current.is_listed() {
+                description = diff(
+                    &format!("emode.{}.", spec.id),
+                    &emode_fields(&current),
+                    &emode_fields(&desired),
+                );
+            }
+            steps.push(Step {
+                description,
+                instruction: client::update_market(
+                    &admin_now,
+                    &market_key,
+                    MarketUpdate::SetEmodeCategory {
+                        id: spec.id,
+                        category: desired,
+                    },
+                ),
+            });
         }
     }
 

@@ -209,7 +209,10 @@ impl Books {
                 negligible: false,
             });
         }
-        Some(Valuation { reserves })
+        Some(Valuation {
+            reserves,
+            emode_categories: self.market.emode_categories,
+        })
     }
 
     /// The valuation and health totals of `obligation`.
@@ -370,6 +373,8 @@ pub fn fresh_obligation(market: &Pubkey, owner: &Pubkey) -> Obligation {
         bump: 0,
         deposits: [ObligationDeposit::default(); MAX_DEPOSITS],
         borrows: [ObligationBorrow::default(); MAX_BORROWS],
+        emode_category: 0,
+        isolated_collateral: Pubkey::default(),
         reserved: [0; 32],
     }
 }

@@ -122,6 +122,26 @@ pub async fn set_collateral<C: Chain>(
     .await
 }
 
+/// Puts `owner`'s obligation in e-mode category `category` (0: leaves e-mode).
+pub async fn set_emode<C: Chain>(
+    chain: &mut C,
+    view: &MarketView,
+    owner: &Keypair,
+    obligation: &Pubkey,
+    category: u8,
+) -> anyhow::Result<Signature> {
+    let state = read_obligation(chain, obligation).await?;
+    let instruction = ballast_client::set_emode(
+        &owner.pubkey(),
+        &view.key,
+        obligation,
+        &state,
+        category,
+        |r| view.oracle_for(r),
+    );
+    Ok(chain.send(&[instruction], &[owner]).await?)
+}
+
 /// Withdraws `amount` base units (`ALL`: the whole deposit) to `owner`'s token account.
 pub async fn withdraw<C: Chain>(
     chain: &mut C,
@@ -161,9 +181,10 @@ pub async fn repay<C: Chain>(
     reserve: &Pubkey,
     amount: u64,
 ) -> anyhow::Result<Signature> {
-    let keys = keys_of(view, reserve)?;
-    let instructions = plans::repay(&payer.pubkey(), &view.key, &keys, obligation, amount);
-    Ok(chain.send(&instructions, &[payer]).await?)
+    send_plan(chain, view, payer, obligation, reserve, |p| {
+        plans::repay(&payer.pubkey(), p, amount)
+    })
+    .await
 }
 
 /// The keys of `reserve` in `view`, or a message naming it.
@@ -423,6 +444,9 @@ pub struct HealthReport {
     pub health_factor: String,
     /// The same under the strict prices borrowing and withdrawing use.
     pub strict_health_factor: Option<String>,
+    /// The obligation's mode: `standard`, `e-mode N (…)` with the category's parameters, and
+    /// `isolated on ASSET (…)` with the debt ceiling's use.
+    pub mode: String,
     pub liquidatable: bool,
     #[serde(skip)]
     pub health_wad: u128,
@@ -504,6 +528,7 @@ pub fn health_report(
         });
     }
     let health_wad = totals.health_factor_wad().unwrap_or(0);
+    let mode = mode_text(view, obligation);
     let strict_limit = strict.as_ref().map(|(_, t)| t.borrow_limit).unwrap_or(0);
     Ok(HealthReport {
         obligation: key.to_string(),
@@ -517,12 +542,51 @@ pub fn health_report(
             .as_ref()
             .and_then(|(_, t)| t.health_factor_wad().ok())
             .map(wad_ratio),
+        mode,
         liquidatable: totals.is_liquidatable(),
         health_wad,
         strict_borrow_limit_wad: strict_limit,
         debt_wad: totals.debt_value,
         collateral_wad: totals.collateral_value,
     })
+}
+
+/// `obligation`'s risk mode in words: its e-mode category and parameters, its isolated
+/// collateral with the ceiling's use (the obligation's record, the reserve's total, the ceiling).
+pub fn mode_text(view: &MarketView, obligation: &Obligation) -> String {
+    let bps = |v: u16| format!("{}%", f64::from(v) / 100.0);
+    let mut parts = vec![];
+    if let Ok(category) = view.market.emode_category(obligation.emode_category) {
+        parts.push(format!(
+            "e-mode {} (LTV {}, LT {}, bonus {}–{})",
+            obligation.emode_category,
+            bps(category.ltv_bps),
+            bps(category.liquidation_threshold_bps),
+            bps(category.min_liquidation_bonus_bps),
+            bps(category.max_liquidation_bonus_bps)
+        ));
+    }
+    let isolated = obligation.isolated_collateral;
+    if isolated != Pubkey::default() {
+        let reserve = view.projected(&isolated);
+        let (total, ceiling) = reserve
+            .map(|r| (r.isolated_debt, r.config.debt_ceiling))
+            .unwrap_or_default();
+        parts.push(format!(
+            "isolated on {} (this obligation {} of the ceiling's {} used of {})",
+            view.projected(&isolated)
+                .map(|r| symbol(&r.mint))
+                .unwrap_or_else(|| isolated.to_string()),
+            usd(obligation.isolated_debt()),
+            usd(total),
+            usd(ceiling)
+        ));
+    }
+    if parts.is_empty() {
+        "standard".to_string()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// The human rendering of a health report.
@@ -561,6 +625,7 @@ pub fn health_text(report: &HealthReport) -> String {
             })
             .collect::<Vec<_>>(),
     );
+    out += &format!("mode {}\n", report.mode);
     out += &format!(
         "collateral {}  debt {}  borrow limit {}  health factor {}{}\n",
         report.collateral_usd,

@@ -139,6 +139,7 @@ fn market() -> (Obligation, Vec<u8>, Vec<PricedReserve>) {
             reserve: priced.key,
             shares: tokens * 1_000_000,
             collateral_enabled: true,
+            isolated: false,
         };
     }
     for (slot, priced) in reserves[MAX_DEPOSITS..].iter().enumerate() {
@@ -149,6 +150,7 @@ fn market() -> (Obligation, Vec<u8>, Vec<PricedReserve>) {
             reserve: priced.key,
             scaled_debt: scaled_debt_for_borrow_ceil(tokens as u64, priced.reserve.borrow_index)
                 .expect("scaled"),
+            isolated_debt: 0,
         };
     }
     assert_eq!(MAX_DEPOSITS + MAX_BORROWS, MAX_POSITIONS);

@@ -93,7 +93,8 @@ pub fn remaining_accounts(
         .position_reserves()
         .iter()
         .flat_map(|reserve| {
-            let reserve_meta = if writable_reserves {
+            // The isolated collateral's counter changes whenever the obligation's debt does.
+            let reserve_meta = if writable_reserves || *reserve == obligation.isolated_collateral {
                 AccountMeta::new(*reserve, false)
             } else {
                 AccountMeta::new_readonly(*reserve, false)
@@ -319,6 +320,7 @@ pub fn repay(
     obligation: &Pubkey,
     source: &Pubkey,
     amount: u64,
+    isolated_reserve: Option<&Pubkey>,
 ) -> Instruction {
     instruction(
         ballast::accounts::Repay {
@@ -330,6 +332,7 @@ pub fn repay(
             liquidity_vault: keys.liquidity_vault,
             source: *source,
             token_program: keys.token_program,
+            isolated_reserve: isolated_reserve.copied(),
         },
         ballast::instruction::Repay { amount },
         vec![],
@@ -413,6 +416,32 @@ pub fn set_collateral(
             reserve: *reserve,
             enabled,
         },
+        remaining,
+    )
+}
+
+/// `set_emode`: puts `state` (the obligation at `obligation`, as read) in e-mode category
+/// `category` (0: leaves e-mode). While in debt every position is listed for the health check.
+pub fn set_emode(
+    owner: &Pubkey,
+    market: &Pubkey,
+    obligation: &Pubkey,
+    state: &Obligation,
+    category: u8,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Instruction {
+    let remaining = if state.has_debt() {
+        remaining_accounts(state, oracle_of, false)
+    } else {
+        vec![]
+    };
+    instruction(
+        ballast::accounts::SetEmode {
+            owner: *owner,
+            market: *market,
+            obligation: *obligation,
+        },
+        ballast::instruction::SetEmode { category },
         remaining,
     )
 }

@@ -39,7 +39,11 @@ pub fn deposit(
         &source,
         amount,
     )];
-    if p.state.has_debt() && p.state.deposit(&keys.reserve).is_none() {
+    // Beside an isolated collateral nothing else may be enabled: the deposit stays disabled.
+    if p.state.has_debt()
+        && p.state.deposit(&keys.reserve).is_none()
+        && p.state.isolated_collateral == Pubkey::default()
+    {
         instructions.push(set_collateral(owner, p, true, oracle_of));
     }
     instructions
@@ -56,7 +60,7 @@ pub fn set_collateral(
     let reserve = &p.reserve.reserve;
     let mut listed = p.state.clone();
     if enabled && listed.deposit(reserve).is_none() {
-        let _ = listed.add_shares(*reserve, 1);
+        let _ = listed.add_shares(*reserve, 1, false);
     }
     ix::set_collateral(
         owner,
@@ -122,17 +126,25 @@ pub fn borrow(
     ]
 }
 
-/// `payer` repays `amount` (`u64::MAX`: exactly the debt) of `obligation`'s borrow from its
-/// associated token account. Anyone may repay; no state is needed.
-pub fn repay(
-    payer: &Pubkey,
-    market: &Pubkey,
-    keys: &ReserveKeys,
-    obligation: &Pubkey,
-    amount: u64,
-) -> Vec<Instruction> {
-    let source = ata(payer, &keys.mint, &keys.token_program);
-    vec![ix::repay(payer, market, keys, obligation, &source, amount)]
+/// `payer` repays `amount` (`u64::MAX`: exactly the debt) of `p`'s borrow from its
+/// associated token account. Anyone may repay; the obligation's state names its isolated
+/// collateral reserve, which the repayment releases from its debt ceiling.
+pub fn repay(payer: &Pubkey, p: Position, amount: u64) -> Vec<Instruction> {
+    let source = ata(payer, &p.reserve.mint, &p.reserve.token_program);
+    vec![ix::repay(
+        payer,
+        p.market,
+        p.reserve,
+        p.obligation,
+        &source,
+        amount,
+        isolated_reserve(p.state),
+    )]
+}
+
+/// The isolated collateral reserve `repay` passes for `obligation`, if it has one.
+pub fn isolated_reserve(obligation: &Obligation) -> Option<&Pubkey> {
+    (obligation.isolated_collateral != Pubkey::default()).then_some(&obligation.isolated_collateral)
 }
 
 /// One liquidation as the reference keeper sends it, without its compute budget: the
@@ -227,7 +239,7 @@ pub fn flash_liquidation(
     // The liquidator's obligation after the liquidation (the seized shares) and the borrow.
     let mut after = liquidator_state.clone();
     if after.deposit(&collateral.reserve).is_none() {
-        let _ = after.add_shares(collateral.reserve, 1);
+        let _ = after.add_shares(collateral.reserve, 1, false);
     }
     let after = ix::after_borrow(&after, &repay.reserve);
     instructions.push(ix::borrow(

@@ -257,7 +257,11 @@ pub fn liquidation_prices(
         .unwrap_or(0);
         let weighted = ballast::math::health::weighted_floor(
             value,
-            u64::from(entry.reserve.config.liquidation_threshold_bps),
+            u64::from(
+                valuation
+                    .collateral_params(obligation, &entry.reserve)
+                    .liquidation_threshold_bps,
+            ),
         )
         .unwrap_or(0);
         let others = totals

@@ -146,6 +146,7 @@ async fn bank_throughput(out: &mut String) {
         &borrower.obligation,
         &borrower.tokens[USDC],
         TOKEN,
+        None,
     );
     let cycle = [("deposit", deposit), ("borrow", borrow), ("repay", repay)];
     say!(

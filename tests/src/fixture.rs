@@ -119,6 +119,10 @@ pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]
         supply_cap: u64::MAX / 4,
         borrow_cap: u64::MAX / 8,
         flash_loan_fee_bps: 9,
+        isolated: false,
+        borrowable_in_isolation: false,
+        emode_category: 0,
+        debt_ceiling: 0,
     }
 }
 
@@ -720,6 +724,7 @@ impl Harness {
         index: usize,
         amount: u64,
     ) -> TxResult {
+        let state = self.obligation(obligation).await;
         let ix = client::repay(
             &payer.pubkey(),
             &self.market,
@@ -727,6 +732,7 @@ impl Harness {
             obligation,
             &payer.tokens[index],
             amount,
+            ballast_client::plans::isolated_reserve(&state),
         );
         self.send(&[ix], &[&payer.keypair]).await
     }
@@ -743,6 +749,51 @@ impl Harness {
             &reserve,
             enabled,
             remaining,
+        );
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// The market as a client reads it (`MarketView`): market, reserves, oracles, the clock.
+    pub async fn view(&mut self) -> ballast_client::view::MarketView {
+        let market_key = self.market;
+        let market = self.market_state().await;
+        let mut reserves = std::collections::BTreeMap::new();
+        let mut oracles = std::collections::BTreeMap::new();
+        for index in 0..self.assets.len() {
+            let keys = self.assets[index].keys;
+            let account = self.account(&keys.reserve).await.expect("reserve account");
+            let reserve = self.reserve(index).await;
+            reserves.insert(
+                keys.reserve,
+                ballast_client::view::ReserveEntry {
+                    key: keys.reserve,
+                    reserve,
+                    account,
+                },
+            );
+            if let Some(oracle) = self.account(&keys.oracle).await {
+                oracles.insert(keys.oracle, oracle);
+            }
+        }
+        ballast_client::view::MarketView {
+            key: market_key,
+            market,
+            reserves,
+            oracles,
+            now: self.now,
+        }
+    }
+
+    /// `user` puts its obligation in e-mode `category` (0: leaves it).
+    pub async fn set_emode(&mut self, user: &User, category: u8) -> TxResult {
+        let state = self.obligation(&user.obligation).await;
+        let ix = client::set_emode(
+            &user.pubkey(),
+            &self.market,
+            &user.obligation,
+            &state,
+            category,
+            |reserve| self.oracle_of(reserve),
         );
         self.send(&[ix], &[&user.keypair]).await
     }
@@ -917,8 +968,46 @@ impl Harness {
                 "Σ shares of {}",
                 self.assets[index].spec.symbol
             );
+            let isolated: u128 = states
+                .iter()
+                .filter(|o| o.isolated_collateral == keys.reserve)
+                .map(|o| o.isolated_debt())
+                .sum();
+            assert_eq!(
+                isolated, reserve.isolated_debt,
+                "Σ isolated-debt records against {}",
+                self.assets[index].spec.symbol
+            );
+        }
+        for state in &states {
+            assert_isolation_consistent(state);
         }
     }
+}
+
+/// The isolation rule as obligation state: a record only while isolated; isolated means the
+/// isolated reserve is an enabled deposit marked isolated, and no other collateral is enabled.
+pub fn assert_isolation_consistent(obligation: &Obligation) {
+    let isolated = obligation.isolated_collateral;
+    if isolated == Pubkey::default() {
+        assert_eq!(obligation.isolated_debt(), 0, "a record without isolation");
+        let enabled_isolated = obligation
+            .active_deposits()
+            .filter(|d| d.collateral_enabled && d.isolated)
+            .count();
+        assert_eq!(enabled_isolated, 0, "an enabled isolated deposit outside isolation");
+        return;
+    }
+    let deposit = obligation.deposit(&isolated).expect("the isolated deposit");
+    assert!(deposit.collateral_enabled && deposit.isolated);
+    assert_eq!(
+        obligation
+            .active_deposits()
+            .filter(|d| d.collateral_enabled)
+            .count(),
+        1,
+        "isolated collateral beside other collateral"
+    );
 }
 
 /// The transaction error a Ballast error becomes (the compute-budget instruction is index 0,

@@ -25,6 +25,7 @@ import {
   getLiquidateInstruction,
   getRepayInstruction,
   getSetCollateralInstruction,
+  getSetEmodeInstruction,
   getWithdrawInstruction,
   type Obligation,
 } from './generated';
@@ -32,6 +33,7 @@ import {
   afterBorrow,
   afterDeposit,
   hasDebt,
+  isolatedReserve,
   remainingAccounts,
   setCollateralRemaining,
   type OracleOf,
@@ -117,7 +119,8 @@ export async function planDeposit(
     }),
   ];
   const opensSlot = !p.state.deposits.some(d => d.reserve === p.reserve.reserve);
-  if (hasDebt(p.state) && opensSlot) {
+  // Beside an isolated collateral nothing else may be enabled: the deposit stays disabled.
+  if (hasDebt(p.state) && opensSlot && isolatedReserve(p.state) === undefined) {
     instructions.push(
       planSetCollateral(owner, { ...p, state: afterDeposit(p.state, p.reserve.reserve) }, true),
     );
@@ -140,6 +143,21 @@ export function planSetCollateral(
       enabled,
     }),
     setCollateralRemaining(p.state, p.reserve.reserve, enabled, p.oracleOf),
+  );
+}
+
+/**
+ * Puts the obligation in e-mode category `category` (0: leaves e-mode). While in debt every
+ * position is listed: the program checks the borrow limit under the new parameters.
+ */
+export function planSetEmode(
+  owner: TransactionSigner,
+  p: Pick<PositionInput, 'market' | 'obligation' | 'state' | 'oracleOf'>,
+  category: number,
+): Instruction {
+  return withRemaining(
+    getSetEmodeInstruction({ owner, market: p.market, obligation: p.obligation, category }),
+    hasDebt(p.state) ? remainingAccounts(p.state, p.oracleOf) : [],
   );
 }
 
@@ -193,10 +211,14 @@ export async function planBorrow(owner: TransactionSigner, p: PositionInput): Pr
   ];
 }
 
-/** Anyone repays from their associated token account; `ALL` repays exactly the debt. */
+/**
+ * Anyone repays from their associated token account; `ALL` repays exactly the debt. The
+ * obligation's state names its isolated collateral reserve, which the repayment releases from its
+ * debt ceiling.
+ */
 export async function planRepay(
   payer: TransactionSigner,
-  p: Omit<PositionInput, 'state' | 'oracleOf'>,
+  p: Omit<PositionInput, 'oracleOf'>,
 ): Promise<Instruction[]> {
   const source = await findAssociatedTokenAddress(payer.address, p.reserve.mint, p.reserve.tokenProgram);
   return [
@@ -209,6 +231,7 @@ export async function planRepay(
       liquidityVault: p.reserve.liquidityVault,
       source,
       tokenProgram: p.reserve.tokenProgram,
+      isolatedReserve: isolatedReserve(p.state),
       amount: p.amount,
     }),
   ];

@@ -45,8 +45,12 @@ export function remainingAccounts(
   oracleOf: OracleOf,
   writable = false,
 ): AccountMeta[] {
+  // The isolated collateral's debt counter changes whenever the obligation's debt does.
   return positionReserves(obligation).flatMap(reserve => [
-    { address: reserve, role: writable ? AccountRole.WRITABLE : AccountRole.READONLY },
+    {
+      address: reserve,
+      role: writable || reserve === obligation.isolatedCollateral ? AccountRole.WRITABLE : AccountRole.READONLY,
+    },
     { address: oracleOf(reserve), role: AccountRole.READONLY },
   ]);
 }
@@ -56,13 +60,18 @@ export function remainingAccounts(
  * the program will refuse before valuing (no free slot, a deposit in the same reserve) keeps the
  * positions as they are, so that the program's own error is what the caller sees.
  */
+/** The isolated collateral reserve `repay` passes for `obligation`, if it has one. */
+export function isolatedReserve(obligation: Obligation): Address | undefined {
+  return obligation.isolatedCollateral === EMPTY_SLOT ? undefined : obligation.isolatedCollateral;
+}
+
 export function afterBorrow(obligation: Obligation, reserve: Address): Obligation {
   if (obligation.borrows.some(b => b.reserve === reserve)) return obligation;
   if (activeDeposits(obligation).some(d => d.reserve === reserve)) return obligation;
   const free = obligation.borrows.findIndex(b => b.reserve === EMPTY_SLOT);
   if (free < 0) return obligation;
   const borrows = obligation.borrows.slice();
-  borrows[free] = { reserve, scaledDebt: 1n };
+  borrows[free] = { reserve, scaledDebt: 1n, isolatedDebt: 0n };
   return { ...obligation, borrows };
 }
 
@@ -73,7 +82,7 @@ export function afterDeposit(obligation: Obligation, reserve: Address): Obligati
   const free = obligation.deposits.findIndex(d => d.reserve === EMPTY_SLOT);
   if (free < 0) return obligation;
   const deposits = obligation.deposits.slice();
-  deposits[free] = { reserve, shares: 1n, collateralEnabled: !hasDebt(obligation) };
+  deposits[free] = { reserve, shares: 1n, collateralEnabled: !hasDebt(obligation), isolated: false };
   return { ...obligation, deposits };
 }
 

@@ -117,8 +117,11 @@ export function emptyObligation(market: Address, owner: Address, index: number):
       reserve: EMPTY_SLOT,
       shares: 0n,
       collateralEnabled: false,
+      isolated: false,
     })),
-    borrows: Array.from({ length: 3 }, () => ({ reserve: EMPTY_SLOT, scaledDebt: 0n })),
+    borrows: Array.from({ length: 3 }, () => ({ reserve: EMPTY_SLOT, scaledDebt: 0n, isolatedDebt: 0n })),
+    emodeCategory: 0,
+    isolatedCollateral: EMPTY_SLOT,
     reserved: new Uint8Array(32),
   };
 }

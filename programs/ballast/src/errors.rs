@@ -212,6 +212,31 @@ pub enum BallastError {
     /// 6066: the account passed as the instructions sysvar is not it.
     #[msg("the instructions sysvar account is required")]
     WrongInstructionsSysvar,
+    /// 6067: an e-mode category outside its bounds (`EmodeCategory::validate`).
+    #[msg("e-mode category parameters out of bounds")]
+    InvalidEmodeCategory,
+    /// 6068: an e-mode category id that is not listed in the market.
+    #[msg("no such e-mode category in this market")]
+    EmodeCategoryNotListed,
+    /// 6069: enabling collateral that would put an isolated collateral beside another.
+    #[msg("isolated collateral must be the obligation's only enabled collateral")]
+    IsolatedCollateralMustBeAlone,
+    /// 6070: borrowing, against isolated collateral, a reserve not borrowable in isolation.
+    #[msg("this reserve cannot be borrowed against isolated collateral")]
+    NotBorrowableInIsolation,
+    /// 6071: the borrow would lift the isolated collateral's debt above its ceiling.
+    #[msg("the isolated collateral's debt ceiling would be exceeded")]
+    DebtCeilingExceeded,
+    /// 6072: in e-mode, borrowing (or holding a borrow of) a reserve outside the category.
+    #[msg("in e-mode an obligation borrows only reserves of its category")]
+    EmodeBorrowNotInCategory,
+    /// 6073: changing whether a reserve is isolated while it has supply.
+    #[msg("whether a reserve is isolated can change only while it has no supply")]
+    IsolationFixedWhileSupplied,
+    /// 6074: the isolated reserve account is missing or is not the obligation's isolated
+    /// collateral.
+    #[msg("the obligation's isolated collateral reserve is required, writable")]
+    WrongIsolatedReserve,
 }
 
 impl From<MathError> for BallastError {

@@ -95,6 +95,31 @@ pub struct CollateralSet {
     pub enabled: bool,
 }
 
+/// An obligation entered, changed or left an e-mode category.
+#[event]
+pub struct EmodeSet {
+    pub obligation: Pubkey,
+    /// The previous category (0 = none).
+    pub previous: u8,
+    /// The new category (0 = none).
+    pub category: u8,
+    /// Borrow limit and debt value after (strict prices; 0 and 0 without debt).
+    pub borrow_limit: u128,
+    pub debt_value: u128,
+}
+
+/// An e-mode category was listed or its parameters changed.
+#[event]
+pub struct EmodeCategoryConfigured {
+    pub market: Pubkey,
+    pub id: u8,
+    pub by_admin: bool,
+    pub ltv_bps: u16,
+    pub liquidation_threshold_bps: u16,
+    pub min_liquidation_bonus_bps: u16,
+    pub max_liquidation_bonus_bps: u16,
+}
+
 /// Fees and fund flows were swept.
 #[event]
 pub struct FeesCollected {

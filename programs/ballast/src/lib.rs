@@ -123,6 +123,12 @@ pub mod ballast {
         instructions::set_collateral::handle_set_collateral(ctx, reserve, enabled)
     }
 
+    /// Enters, changes or leaves (0) an efficiency-mode category; refused if the borrow limit
+    /// under the new parameters no longer covers the debt.
+    pub fn set_emode<'info>(ctx: Context<'info, SetEmode<'info>>, category: u8) -> Result<()> {
+        instructions::set_emode::handle_set_emode(ctx, category)
+    }
+
     /// Sweeps protocol fees to the treasury and fund flows between the vaults (anyone).
     pub fn collect_fees(ctx: Context<CollectFees>) -> Result<()> {
         instructions::collect_fees::handle_collect_fees(ctx)

@@ -8,7 +8,9 @@ use crate::math::health::HealthTotals;
 use crate::math::liquidation::{LiquidationRequest, PositionQuote};
 use crate::math::value::{value_wad_ceil, value_wad_floor, Price};
 use crate::oracle::{read_last_price, read_price, PolicyPrice, PricePolicyKind};
-use crate::state::{Market, Obligation, Reserve};
+use crate::state::{
+    CollateralParams, EmodeCategory, Market, Obligation, Reserve, EMODE_CATEGORIES,
+};
 
 /// One reserve of an obligation, as valued.
 pub struct ValuedReserve {
@@ -29,6 +31,9 @@ pub struct ValuedReserve {
 pub struct Valuation {
     /// One entry per distinct reserve, canonical order.
     pub reserves: Vec<ValuedReserve>,
+    /// The market's e-mode categories (an obligation in one values its collateral of the
+    /// category with the category's parameters).
+    pub emode_categories: [EmodeCategory; EMODE_CATEGORIES],
 }
 
 /// Reserves already loaded (and accrued) as named accounts: used instead of the copies in
@@ -110,7 +115,23 @@ impl Valuation {
                 negligible,
             });
         }
-        Ok(Valuation { reserves })
+        Ok(Valuation {
+            reserves,
+            emode_categories: market.emode_categories,
+        })
+    }
+
+    /// The parameters `obligation`'s collateral in `reserve` is valued and liquidated with.
+    pub fn collateral_params(
+        &self,
+        obligation: &Obligation,
+        reserve: &Reserve,
+    ) -> CollateralParams {
+        CollateralParams::of(
+            &self.emode_categories,
+            obligation.emode_category,
+            &reserve.config,
+        )
     }
 
     /// The valued entry for `key`.
@@ -141,12 +162,12 @@ impl Valuation {
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
             let tokens = entry.reserve.collateral_tokens(deposit.shares)?;
             let value = collateral_value(tokens, &entry.reserve, price.collateral);
-            let config = &entry.reserve.config;
+            let params = self.collateral_params(obligation, &entry.reserve);
             totals
                 .add_collateral(
                     value,
-                    u64::from(config.ltv_bps),
-                    u64::from(config.liquidation_threshold_bps),
+                    u64::from(params.ltv_bps),
+                    u64::from(params.liquidation_threshold_bps),
                 )
                 .or_err()?;
         }
@@ -186,6 +207,7 @@ impl Valuation {
         let debt_price = debt.price.ok_or(BallastError::NoBorrowInReserve)?;
         let collateral_price = seized.price.ok_or(BallastError::NoDepositInReserve)?;
         let config = &seized.reserve.config;
+        let params = self.collateral_params(obligation, &seized.reserve);
         Ok(LiquidationRequest {
             health_wad: totals.health_factor_wad().or_err()?,
             total_debt_value: totals.debt_value,
@@ -201,9 +223,9 @@ impl Valuation {
                 price: collateral_price.collateral,
             },
             collateral_share_value_wad: seized.reserve.share_value_wad()?,
-            collateral_liquidation_threshold_bps: u64::from(config.liquidation_threshold_bps),
-            min_bonus_bps: u64::from(config.min_liquidation_bonus_bps),
-            max_bonus_bps: u64::from(config.max_liquidation_bonus_bps),
+            collateral_liquidation_threshold_bps: u64::from(params.liquidation_threshold_bps),
+            min_bonus_bps: u64::from(params.min_liquidation_bonus_bps),
+            max_bonus_bps: u64::from(params.max_liquidation_bonus_bps),
             protocol_fee_bps: u64::from(config.protocol_liquidation_fee_bps),
             max_repay,
         })

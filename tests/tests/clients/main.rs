@@ -351,12 +351,14 @@ impl World {
                 reserve: self.reserves[*reserve].reserve,
                 shares: *shares,
                 collateral_enabled: *enabled,
+                isolated: false,
             };
         }
         for (slot, (reserve, scaled_debt)) in borrows.iter().enumerate() {
             obligation.borrows[slot] = ObligationBorrow {
                 reserve: self.reserves[*reserve].reserve,
                 scaled_debt: *scaled_debt,
+                isolated_debt: 0,
             };
         }
         (address, obligation)
@@ -492,6 +494,7 @@ fn fixtures() -> Value {
             &borrower_key,
             &user_token,
             42,
+            None,
         ),
         client::set_collateral(
             &w.borrower,
@@ -500,6 +503,29 @@ fn fixtures() -> Value {
             &btc.reserve,
             true,
             client::set_collateral_remaining(&borrower, &btc.reserve, true, &oracle_of),
+        ),
+        client::repay(
+            &w.liquidator,
+            &w.market,
+            usdc,
+            &borrower_key,
+            &user_token,
+            u64::MAX,
+            Some(&sol.reserve),
+        ),
+        client::set_emode(&w.borrower, &w.market, &borrower_key, &borrower, 2, &oracle_of),
+        client::update_market(
+            &key(5),
+            &w.market,
+            MarketUpdate::SetEmodeCategory {
+                id: 2,
+                category: ballast::state::EmodeCategory {
+                    ltv_bps: 8_800,
+                    liquidation_threshold_bps: 9_100,
+                    min_liquidation_bonus_bps: 200,
+                    max_liquidation_bonus_bps: 600,
+                },
+            },
         ),
         client::collect_fees(&key(40), &w.market, pyusd, &key(31)),
         client::fund_reserve(&key(41), &w.market, sol, &user_token, 9_000_000_000),
@@ -616,7 +642,11 @@ fn fixtures() -> Value {
             &w.liquidator,
             &borrower_key,
             input("by someone else", usdc, u64::MAX),
-            plans::repay(&w.liquidator, &w.market, usdc, &borrower_key, u64::MAX),
+            plans::repay(
+                &w.liquidator,
+                position(usdc, &borrower_key, &borrower),
+                u64::MAX,
+            ),
         ),
         plan(
             "setCollateral",

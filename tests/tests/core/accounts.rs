@@ -400,6 +400,7 @@ async fn no_reserve_vault_of_any_market_is_accepted_as_a_users_token_account() {
         &borrower.obligation,
         &usdc.fund_vault,
         1_000,
+        None,
     );
     let result = h.send(&[ix], &[&borrower.keypair]).await;
     assert_refused_with(&mut h, result, vault, &[&borrower], &extra, &before).await;

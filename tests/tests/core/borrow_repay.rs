@@ -602,6 +602,7 @@ async fn a_payer_cannot_repay_from_someone_elses_token_account() {
         &borrower.obligation,
         &borrower.tokens[USDC],
         1_000_000,
+        None,
     );
     let result = h.send(&[ix], &[&stranger.keypair]).await;
     assert_refused(
@@ -630,6 +631,7 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
         &borrower.obligation,
         &borrower.tokens[BTC],
         1_000,
+        None,
     );
     untouched(&[&borrower], &extra, &before)
         .refuses(&mut h, ix, &borrower, BallastError::WrongMint)
@@ -642,6 +644,7 @@ async fn a_repayment_from_another_mint_or_through_another_market_is_refused() {
             &borrower.obligation,
             &borrower.tokens[USDC],
             1_000,
+            None,
         );
         untouched(&[&borrower], &extra, &before)
             .refuses(&mut h, ix, &borrower, BallastError::WrongMarket)

@@ -386,7 +386,7 @@ async fn flash_borrowed_tokens_buy_nothing_that_outlives_the_repay() {
     );
     let mut with_usdc = h.obligation(&user.obligation).await;
     with_usdc
-        .add_shares(keys.reserve, 1)
+        .add_shares(keys.reserve, 1, false)
         .expect("a deposit slot");
     let after_borrow = client::after_borrow(&with_usdc, &h.assets[BTC].keys.reserve);
     let borrow = client::borrow(

@@ -765,7 +765,10 @@ impl World {
                 let actor = &users[user];
                 let keys = |asset: usize| h.assets[asset].keys;
                 let mut listed = snap.obligations[user].clone();
-                if listed.add_shares(keys(collateral).reserve, 1).is_err() {
+                if listed
+                    .add_shares(keys(collateral).reserve, 1, false)
+                    .is_err()
+                {
                     listed = snap.obligations[user].clone();
                 }
                 let after = client::after_borrow(&listed, &keys(debt).reserve);
@@ -886,7 +889,7 @@ impl World {
                         priced(obligation),
                     ),
                     2 => client::deposit(&owner, &market, &keys, &actor.obligation, &vault, 1),
-                    3 => client::repay(&owner, &market, &keys, &actor.obligation, &vault, 1),
+                    3 => client::repay(&owner, &market, &keys, &actor.obligation, &vault, 1, None),
                     _ => {
                         let target = crate::actions::BORROWERS[0];
                         let accounts = client::LiquidationAccounts {

@@ -578,6 +578,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
             &a.obligation,
             &a.tokens[USDC],
             1_000,
+            None,
         ),
         extreme_data: amounts(
             "amount",

@@ -11,6 +11,7 @@ mod bad_debt;
 mod common;
 mod eligibility;
 mod liveness;
+mod risk_modes;
 mod sizing;
 mod transaction_size;
 mod worked_example;

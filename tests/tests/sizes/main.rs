@@ -316,6 +316,7 @@ async fn measure_all() -> Vec<Measured> {
         &borrower.obligation,
         &borrower.tokens[last_debt],
         10 * UNIT,
+        None,
     );
     rows.push(measure(&mut h, "repay", "—", ix, &owner).await);
 
@@ -330,6 +331,17 @@ async fn measure_all() -> Vec<Measured> {
     );
     let label = format!("disabling, {full}, in debt (health check)");
     rows.push(measure(&mut h, "set_collateral", &label, ix, &owner).await);
+
+    let ix = client::set_emode(
+        &owner.pubkey(),
+        &market,
+        &borrower.obligation,
+        &state,
+        0,
+        |reserve| h.oracle_of(reserve),
+    );
+    let label = format!("{full}, in debt (health check)");
+    rows.push(measure(&mut h, "set_emode", &label, ix, &owner).await);
 
     let ix = client::collect_fees(
         &owner.pubkey(),
@@ -615,6 +627,7 @@ fn every_instruction_has_a_measured_worst_case() {
             "borrow",
             "repay",
             "set_collateral",
+            "set_emode",
             "collect_fees",
             "fund_reserve",
             "flash_borrow",

@@ -1,9 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use super::realize_bad_debt::{AccountReserves, ReserveSet};
 use super::token::{require_user_token_account, transfer_out};
-use crate::errors::BallastError;
+use crate::errors::{BallastError, MathResultExt};
 use crate::events::Borrowed;
+use crate::math::value::value_wad_ceil;
 use crate::state::{seeds, Market, Obligation, Reserve, PAUSE_BORROW};
 use crate::valuation::require_within_borrow_limit;
 
@@ -44,13 +46,17 @@ pub struct Borrow<'info> {
     pub destination: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
     // remaining_accounts: `[reserve, oracle]` per position of the obligation *after* the
-    // borrow (a new borrow reserve comes after the existing positions).
+    // borrow (a new borrow reserve comes after the existing positions); the isolated
+    // collateral's reserve, if any, writable.
 }
 
-/// 1. accrue;
-/// 2. book the borrow (liquidity, cap, scaled debt rounded up);
-/// 3. require the borrow limit under strict prices;
-/// 4. pay out.
+/// 1. check the modes: in e-mode only a reserve of the category; against isolated collateral
+///    only a reserve borrowable in isolation;
+/// 2. accrue; book the borrow (liquidity, cap, scaled debt rounded up);
+/// 3. require the borrow limit under strict prices (e-mode parameters where they apply);
+/// 4. against isolated collateral, count the borrow's value (strict debt price, rounded up)
+///    against the ceiling;
+/// 5. pay out.
 pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;
@@ -58,6 +64,17 @@ pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> 
     let reserve = &mut accounts.reserve;
     reserve.require_not_paused(accounts.market.pause_flags, PAUSE_BORROW)?;
     require_user_token_account(&accounts.destination, &[reserve_key])?;
+    let obligation = &accounts.obligation;
+    require!(
+        obligation.emode_category == 0
+            || reserve.config.emode_category == obligation.emode_category,
+        BallastError::EmodeBorrowNotInCategory
+    );
+    let isolated = obligation.isolated_collateral;
+    require!(
+        isolated == Pubkey::default() || reserve.config.borrowable_in_isolation,
+        BallastError::NotBorrowableInIsolation
+    );
     reserve.accrue_interest(now)?;
     let scaled = reserve.borrow(amount)?;
     accounts.obligation.add_debt(reserve_key, scaled)?;
@@ -72,6 +89,22 @@ pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> 
     )?;
     if let Some(publish_time) = valuation.publish_time(&reserve_key) {
         reserve.last_oracle_publish_time = publish_time;
+    }
+    if isolated != Pubkey::default() {
+        let price = valuation
+            .get(&reserve_key)?
+            .price
+            .ok_or(BallastError::InvalidRemainingAccounts)?;
+        let value = value_wad_ceil(u128::from(amount), reserve.decimals, price.debt).or_err()?;
+        accounts
+            .obligation
+            .record_isolated_debt(&reserve_key, value)?;
+        AccountReserves {
+            live: &mut [],
+            remaining: ctx.remaining_accounts,
+            now,
+        }
+        .update(&isolated, |collateral| collateral.add_isolated_debt(value))?;
     }
     transfer_out(
         &accounts.token_program.to_account_info(),

@@ -47,7 +47,8 @@ pub struct Deposit<'info> {
 
 /// 1. accrue;
 /// 2. book the deposit (cap, shares rounded down);
-/// 3. credit the obligation (a new slot starts disabled as collateral while in debt);
+/// 3. credit the obligation (a new slot starts disabled as collateral while in debt, or where
+///    enabling it would break the isolation rule);
 /// 4. move the tokens and check the vault received exactly them. No price is read.
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
@@ -56,7 +57,9 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require_user_token_account(&accounts.source, &[reserve.key()])?;
     reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
     let shares = reserve.deposit(amount)?;
-    accounts.obligation.add_shares(reserve.key(), shares)?;
+    accounts
+        .obligation
+        .add_shares(reserve.key(), shares, reserve.config.isolated)?;
     transfer_into_vault(
         &accounts.token_program.to_account_info(),
         &accounts.source.to_account_info(),

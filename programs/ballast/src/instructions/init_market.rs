@@ -47,7 +47,8 @@ pub fn handle_init_market(ctx: Context<InitMarket>, args: InitMarketArgs) -> Res
         pyth_receiver_program: args.pyth_receiver_program,
         pause_flags: 0,
         liquidation: args.liquidation,
-        reserved: [0; 64],
+        emode_categories: Default::default(),
+        reserved: [0; 32],
     });
     emit!(MarketUpdated {
         market: ctx.accounts.market.key(),

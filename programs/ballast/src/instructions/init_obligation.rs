@@ -34,6 +34,8 @@ pub fn handle_init_obligation(ctx: Context<InitObligation>, index: u8) -> Result
         bump: ctx.bumps.obligation,
         deposits: [ObligationDeposit::default(); MAX_DEPOSITS],
         borrows: [ObligationBorrow::default(); MAX_BORROWS],
+        emode_category: 0,
+        isolated_collateral: Pubkey::default(),
         reserved: [0; 32],
     });
     Ok(())

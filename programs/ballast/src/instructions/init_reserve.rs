@@ -96,6 +96,9 @@ fn require_supported_mint(mint: &AccountInfo) -> Result<()> {
 
 pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> Result<()> {
     config.validate()?;
+    if config.emode_category != 0 {
+        ctx.accounts.market.emode_category(config.emode_category)?;
+    }
     require!(
         ctx.accounts.mint.decimals <= MAX_MINT_DECIMALS,
         BallastError::UnsupportedMintDecimals
@@ -135,7 +138,8 @@ pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> 
         flash_loan_amount: 0,
         flash_loan_fee: 0,
         cumulative_flash_loan_fees: 0,
-        reserved: [0; 36],
+        isolated_debt: 0,
+        reserved: [0; 1],
     });
     emit!(ReserveConfigured {
         market: accounts.market.key(),

@@ -309,7 +309,9 @@ pub fn apply_liquidation(
         let (repaid, removed) = reserve.repay(outcome.repay_tokens, borrow.scaled_debt)?;
         Ok((repaid, removed, reserve.clone()))
     })?;
-    obligation.remove_debt(&repay_key, removed_debt)?;
+    obligation
+        .remove_debt(&repay_key, removed_debt)?
+        .apply(reserves)?;
     let (seized_shares, fee_shares, fee_value_wad) =
         reserves.update(&collateral_key, |reserve| {
             let seized_shares = if outcome.takes_all_collateral {
@@ -334,11 +336,14 @@ pub fn apply_liquidation(
             Ok((seized_shares, fee_shares, fee_value_wad))
         })?;
     let liquidator_shares = seized_shares - fee_shares;
-    obligation.remove_shares(&collateral_key, seized_shares)?;
+    obligation
+        .remove_shares(&collateral_key, seized_shares)?
+        .apply(reserves)?;
     let (paid_tokens, collateral_after) = if args.receive_shares {
+        let isolated = reserves.update(&collateral_key, |reserve| Ok(reserve.config.isolated))?;
         liquidator_obligation
             .ok_or(BallastError::LiquidatorObligationRequired)?
-            .add_shares(collateral_key, liquidator_shares)?;
+            .add_shares(collateral_key, liquidator_shares, isolated)?;
         reserves.update(&collateral_key, |reserve| Ok((0, reserve.clone())))?
     } else {
         reserves.update(&collateral_key, |reserve| {

@@ -3,7 +3,9 @@ use anchor_lang::prelude::*;
 use crate::errors::BallastError;
 use crate::events::BadDebtRealized;
 use crate::oracle::PricePolicyKind;
-use crate::state::{seeds, Market, Obligation, Reserve, PAUSE_LIQUIDATE, RESERVE_FROZEN};
+use crate::state::{
+    seeds, IsolatedRelease, Market, Obligation, Reserve, PAUSE_LIQUIDATE, RESERVE_FROZEN,
+};
 use crate::valuation::{load_reserve, store_reserve, Valuation};
 
 #[derive(Accounts)]
@@ -119,6 +121,19 @@ impl ReserveSet for AccountReserves<'_, '_, '_> {
     }
 }
 
+impl IsolatedRelease {
+    /// Subtracts the release from its isolated reserve's counter, found through `reserves`
+    /// (nothing to do when nothing was released).
+    pub fn apply(self, reserves: &mut impl ReserveSet) -> Result<()> {
+        if self.value == 0 {
+            return Ok(());
+        }
+        reserves.update(&self.reserve, |reserve| {
+            reserve.release_isolated_debt(self.value)
+        })
+    }
+}
+
 /// One borrow written off by the waterfall (what `BadDebtRealized` reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrittenOff {
@@ -168,10 +183,14 @@ pub fn write_off_positions(
             }))
         })?;
         if let Some(deposit) = deposit {
-            obligation.remove_shares(key, deposit.shares)?;
+            obligation
+                .remove_shares(key, deposit.shares)?
+                .apply(reserves)?;
         }
         if let Some(borrow) = borrow {
-            obligation.remove_debt(key, borrow.scaled_debt)?;
+            obligation
+                .remove_debt(key, borrow.scaled_debt)?
+                .apply(reserves)?;
         }
         written_off.extend(record);
     }

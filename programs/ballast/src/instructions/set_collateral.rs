@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 
+use super::realize_bad_debt::AccountReserves;
 use crate::errors::BallastError;
 use crate::events::CollateralSet;
 use crate::oracle::{read_price, PricePolicyKind};
@@ -33,7 +34,8 @@ pub struct SetCollateral<'info> {
 ///   priceable when the obligation is liquidated, so a position enters the valuation only at
 ///   a price that is good now (a deposit, which reads no price, opens its slot disabled).
 ///
-/// Enabling never lowers health.
+/// Enabling never lowers health. Enabling that would put an isolated collateral beside another
+/// is refused (`IsolatedCollateralMustBeAlone`).
 pub fn handle_set_collateral<'info>(
     ctx: Context<'info, SetCollateral<'info>>,
     reserve: Pubkey,
@@ -41,14 +43,16 @@ pub fn handle_set_collateral<'info>(
 ) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let obligation = &mut accounts.obligation;
-    let slot = obligation
-        .deposits
-        .iter_mut()
-        .find(|d| d.reserve == reserve && reserve != Pubkey::default());
-    let slot = slot.ok_or(BallastError::NoDepositInReserve)?;
-    slot.collateral_enabled = enabled;
+    let release = obligation.set_collateral(&reserve, enabled)?;
+    let now = Clock::get()?.unix_timestamp;
+    // Disabling the isolated collateral releases its record (nonzero only while in debt, when
+    // the isolated reserve is listed, writable, among the remaining accounts).
+    release.apply(&mut AccountReserves {
+        live: &mut [],
+        remaining: ctx.remaining_accounts,
+        now,
+    })?;
     if obligation.has_debt() {
-        let now = Clock::get()?.unix_timestamp;
         let market = &accounts.market;
         if enabled {
             let [reserve_account, oracle] = ctx.remaining_accounts else {

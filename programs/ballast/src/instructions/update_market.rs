@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
-use crate::events::MarketUpdated;
-use crate::state::{seeds, LiquidationConfig, Market, PAUSE_ALL};
+use crate::events::{EmodeCategoryConfigured, MarketUpdated};
+use crate::state::{seeds, EmodeCategory, LiquidationConfig, Market, PAUSE_ALL};
 
 /// One change to a market.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum MarketUpdate {
     SetLiquidationConfig { config: LiquidationConfig },
     /// Admin: any flags. Risk authority: only add flags.
     SetPauseFlags { pause_flags: u8 },
+    /// Admin: list e-mode category `id` (1 ..= `EMODE_CATEGORIES`) or change its parameters
+    /// (validated; a listed category stays listed). Risk authority: only lower its LTV.
+    SetEmodeCategory { id: u8, category: EmodeCategory },
 }
 
 #[derive(Accounts)]
@@ -92,6 +95,29 @@ pub fn handle_update_market(ctx: Context<UpdateMarket>, update: MarketUpdate) ->
             );
             market.pause_flags = pause_flags;
             "SetPauseFlags"
+        }
+        MarketUpdate::SetEmodeCategory { id, category } => {
+            let is_admin = market.authority_role(&signer)?;
+            let slot = usize::from(id)
+                .checked_sub(1)
+                .and_then(|index| market.emode_categories.get_mut(index))
+                .ok_or(BallastError::EmodeCategoryNotListed)?;
+            category.validate()?;
+            require!(
+                is_admin || (slot.is_listed() && category.only_tightens(slot)),
+                BallastError::RiskAuthorityMayOnlyTighten
+            );
+            *slot = category;
+            emit!(EmodeCategoryConfigured {
+                market: market.key(),
+                id,
+                by_admin: is_admin,
+                ltv_bps: category.ltv_bps,
+                liquidation_threshold_bps: category.liquidation_threshold_bps,
+                min_liquidation_bonus_bps: category.min_liquidation_bonus_bps,
+                max_liquidation_bonus_bps: category.max_liquidation_bonus_bps,
+            });
+            "SetEmodeCategory"
         }
     };
     emit!(MarketUpdated {

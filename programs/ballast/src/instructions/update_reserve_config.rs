@@ -46,6 +46,14 @@ pub fn handle_update_reserve_config(
                 is_admin || config.only_tightens(&reserve.config),
                 BallastError::RiskAuthorityMayOnlyTighten
             );
+            if config.emode_category != 0 {
+                ctx.accounts.market.emode_category(config.emode_category)?;
+            }
+            // Obligations copy a reserve's isolation when they open a deposit in it.
+            require!(
+                config.isolated == reserve.config.isolated || reserve.total_shares == 0,
+                BallastError::IsolationFixedWhileSupplied
+            );
             // Interest up to now accrues under the old rate model.
             reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
             let oracle = &reserve.config.oracle;

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use super::realize_bad_debt::AccountReserves;
 use super::token::{require_user_token_account, transfer_out};
 use crate::errors::BallastError;
 use crate::events::Withdrawn;
@@ -85,7 +86,15 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
     // The remaining accounts list the positions as the client read them: withdrawing a whole
     // deposit closes its slot, but its reserve and oracle are still listed (and priced).
     let listed = (*accounts.obligation).clone();
-    accounts.obligation.remove_shares(&reserve_key, shares)?;
+    // Withdrawing the whole isolated collateral ends isolation (its record is released here).
+    accounts
+        .obligation
+        .remove_shares(&reserve_key, shares)?
+        .apply(&mut AccountReserves {
+            live: &mut [(reserve_key, &mut **reserve)],
+            remaining: &[],
+            now,
+        })?;
     if accounts.obligation.has_debt() {
         let live = [(reserve_key, &**reserve)];
         let (valuation, _) = require_within_borrow_limit_listed(

@@ -69,6 +69,108 @@ impl LiquidationConfig {
     }
 }
 
+/// Number of efficiency-mode categories a market holds (ids `1 ..= EMODE_CATEGORIES`; 0 = none).
+pub const EMODE_CATEGORIES: usize = 4;
+/// Highest liquidation threshold an e-mode category may set (97 %): correlated assets still
+/// move apart, and the bonus cap `LT · (1 + max_bonus) < 1` leaves room for a bonus.
+pub const MAX_EMODE_LIQUIDATION_THRESHOLD_BPS: u16 = 9_700;
+/// Smallest liquidation bonus an e-mode category may set at its maximum (0.5 %): liquidators
+/// must be paid to act.
+pub const MIN_EMODE_MAX_BONUS_BPS: u16 = 50;
+
+/// One efficiency-mode category: risk parameters for correlated assets (a stablecoin against a
+/// stablecoin, SOL against a SOL staking token). An obligation in the category values its
+/// collateral of the category's reserves with these, and may borrow only from them.
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
+pub struct EmodeCategory {
+    /// Loan-to-value for collateral of the category; 0 = the category is not listed.
+    pub ltv_bps: u16,
+    /// Liquidation threshold for collateral of the category.
+    pub liquidation_threshold_bps: u16,
+    /// Liquidation bonus at health 1 when collateral of the category is seized.
+    pub min_liquidation_bonus_bps: u16,
+    /// Liquidation bonus ceiling when collateral of the category is seized.
+    pub max_liquidation_bonus_bps: u16,
+}
+
+impl EmodeCategory {
+    /// Whether the category is listed (obligations may enter it, reserves may join it).
+    pub fn is_listed(&self) -> bool {
+        self.ltv_bps > 0
+    }
+
+    /// The bounds of a listed category, the reserve bounds and tighter ones:
+    /// `0 < LTV < LT ≤ 97 %`, `min_bonus ≤ max_bonus`, `0.5 % ≤ max_bonus ≤ 50 %` and the bonus cap
+    /// `LT · (1 + max_bonus) < 1`.
+    pub fn validate(&self) -> Result<()> {
+        let bps = u128::from(BPS);
+        let lt = u128::from(self.liquidation_threshold_bps);
+        require!(
+            self.ltv_bps > 0
+                && self.ltv_bps < self.liquidation_threshold_bps
+                && self.liquidation_threshold_bps <= MAX_EMODE_LIQUIDATION_THRESHOLD_BPS
+                && self.min_liquidation_bonus_bps <= self.max_liquidation_bonus_bps
+                && self.max_liquidation_bonus_bps >= MIN_EMODE_MAX_BONUS_BPS
+                && self.max_liquidation_bonus_bps <= crate::state::MAX_LIQUIDATION_BONUS_BPS
+                && lt * (bps + u128::from(self.max_liquidation_bonus_bps)) < bps * bps,
+            BallastError::InvalidEmodeCategory
+        );
+        Ok(())
+    }
+
+    /// Whether `self` differs from `previous` only by a lower LTV: what the risk authority may do.
+    pub fn only_tightens(&self, previous: &EmodeCategory) -> bool {
+        EmodeCategory {
+            ltv_bps: previous.ltv_bps,
+            ..*self
+        } == *previous
+            && self.ltv_bps <= previous.ltv_bps
+    }
+}
+
+/// The risk parameters one collateral position is valued and liquidated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollateralParams {
+    pub ltv_bps: u16,
+    pub liquidation_threshold_bps: u16,
+    pub min_liquidation_bonus_bps: u16,
+    pub max_liquidation_bonus_bps: u16,
+}
+
+impl CollateralParams {
+    /// The parameters for collateral in a reserve configured with `config`, held by an
+    /// obligation in e-mode `obligation_category` (0 = none): the category's when the reserve
+    /// belongs to it (and it is listed), the reserve's own otherwise.
+    pub fn of(
+        categories: &[EmodeCategory; EMODE_CATEGORIES],
+        obligation_category: u8,
+        config: &crate::state::ReserveConfig,
+    ) -> CollateralParams {
+        let category = usize::from(obligation_category)
+            .checked_sub(1)
+            .and_then(|index| categories.get(index))
+            .filter(|category| {
+                category.is_listed() && config.emode_category == obligation_category
+            });
+        match category {
+            Some(category) => CollateralParams {
+                ltv_bps: category.ltv_bps,
+                liquidation_threshold_bps: category.liquidation_threshold_bps,
+                min_liquidation_bonus_bps: category.min_liquidation_bonus_bps,
+                max_liquidation_bonus_bps: category.max_liquidation_bonus_bps,
+            },
+            None => CollateralParams {
+                ltv_bps: config.ltv_bps,
+                liquidation_threshold_bps: config.liquidation_threshold_bps,
+                min_liquidation_bonus_bps: config.min_liquidation_bonus_bps,
+                max_liquidation_bonus_bps: config.max_liquidation_bonus_bps,
+            },
+        }
+    }
+}
+
 /// A lending market: its authorities, trusted oracle programs and market-wide settings.
 #[account]
 #[derive(InitSpace, Debug)]
@@ -95,11 +197,22 @@ pub struct Market {
     pub pause_flags: u8,
     /// Liquidation settings.
     pub liquidation: LiquidationConfig,
+    /// Efficiency-mode categories; category `id` is `emode_categories[id - 1]`.
+    pub emode_categories: [EmodeCategory; EMODE_CATEGORIES],
     /// Room to grow without a migration.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 32],
 }
 
 impl Market {
+    /// The listed category `id` (1 ..= `EMODE_CATEGORIES`), or `EmodeCategoryNotListed`.
+    pub fn emode_category(&self, id: u8) -> Result<&EmodeCategory> {
+        usize::from(id)
+            .checked_sub(1)
+            .and_then(|index| self.emode_categories.get(index))
+            .filter(|category| category.is_listed())
+            .ok_or_else(|| error!(BallastError::EmodeCategoryNotListed))
+    }
+
     /// Rejects a signer that is not the admin.
     pub fn require_admin(&self, signer: &Pubkey) -> Result<()> {
         require_keys_eq!(self.admin, *signer, BallastError::NotAdmin);

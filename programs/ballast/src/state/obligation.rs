@@ -22,6 +22,9 @@ pub struct ObligationDeposit {
     pub shares: u128,
     /// Whether the position counts as collateral.
     pub collateral_enabled: bool,
+    /// Whether the reserve is isolated collateral (copied when the slot opens: a reserve's
+    /// isolation cannot change while it has supply).
+    pub isolated: bool,
 }
 
 /// One borrow position.
@@ -33,6 +36,22 @@ pub struct ObligationBorrow {
     pub reserve: Pubkey,
     /// Debt scaled by the reserve's borrow index.
     pub scaled_debt: u128,
+    /// The part of the obligation's isolated-debt record this borrow carries (USD WAD, valued
+    /// when borrowed): counted against `Obligation::isolated_collateral`'s debt ceiling and
+    /// released in proportion as the borrow is repaid, liquidated or written off.
+    pub isolated_debt: u128,
+}
+
+/// Isolated debt an obligation change released: to be subtracted from `reserve`'s
+/// `isolated_debt` in the same instruction (`Reserve::release_isolated_debt`), so the reserve's
+/// counter stays the exact sum of its obligations' records.
+#[must_use = "the release must be applied to the isolated reserve"]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IsolatedRelease {
+    /// The isolated reserve whose counter holds the record (default when nothing is released).
+    pub reserve: Pubkey,
+    /// USD WAD released.
+    pub value: u128,
 }
 
 /// A user's positions in one market. Slots are kept compact: used slots first, in the order
@@ -52,6 +71,14 @@ pub struct Obligation {
     pub deposits: [ObligationDeposit; MAX_DEPOSITS],
     /// Borrow positions.
     pub borrows: [ObligationBorrow; MAX_BORROWS],
+    /// Efficiency-mode category (1 ..= `EMODE_CATEGORIES`), 0 = none: the obligation borrows
+    /// only reserves of the category and values its collateral of the category with the
+    /// category's parameters.
+    pub emode_category: u8,
+    /// The isolated reserve among the enabled collateral (default = none). While set, no other
+    /// collateral is enabled, only reserves borrowable in isolation are borrowed, and the debt
+    /// borrowed is recorded against its ceiling (`ObligationBorrow::isolated_debt`).
+    pub isolated_collateral: Pubkey,
     /// Room to grow without a migration.
     pub reserved: [u8; 32],
 }
@@ -107,17 +134,19 @@ impl Obligation {
         self.active_borrows().find(|b| b.reserve == *reserve)
     }
 
-    /// Adds `shares` to the deposit in `reserve`, opening a slot if needed. A reserve is either
-    /// an asset or a debt of one obligation, never both (`SameReserveDepositAndBorrow`). A slot
-    /// opened while the obligation owes anything starts with collateral disabled: a deposit
-    /// reads no price, so it must not add a position that a liquidation then needs priced
-    /// (enabling it reads a strict price, see `set_collateral`).
-    pub fn add_shares(&mut self, reserve: Pubkey, shares: u128) -> Result<()> {
+    /// Adds `shares` to the deposit in `reserve` (`isolated`: whether the reserve is isolated
+    /// collateral), opening a slot if needed. A reserve is either an asset or a debt of one
+    /// obligation, never both (`SameReserveDepositAndBorrow`). A new slot starts with collateral
+    /// enabled only when that changes no risk and breaks no isolation rule: not while the
+    /// obligation owes anything (a deposit reads no price, so it must not add a position that a
+    /// liquidation then needs priced; enabling it reads a strict price, see `set_collateral`),
+    /// not beside an enabled isolated collateral, and not as an isolated collateral beside any
+    /// other enabled collateral. Otherwise the slot opens disabled: nothing is refused.
+    pub fn add_shares(&mut self, reserve: Pubkey, shares: u128, isolated: bool) -> Result<()> {
         require!(
             self.borrow(&reserve).is_none(),
             BallastError::SameReserveDepositAndBorrow
         );
-        let collateral_enabled = !self.has_debt();
         if let Some(slot) = self.deposits.iter_mut().find(|d| d.reserve == reserve) {
             slot.shares = slot
                 .shares
@@ -125,6 +154,7 @@ impl Obligation {
                 .ok_or(BallastError::MathOverflow)?;
             return Ok(());
         }
+        let collateral_enabled = !self.has_debt() && self.may_enable(isolated);
         let slot = self
             .deposits
             .iter_mut()
@@ -134,12 +164,78 @@ impl Obligation {
             reserve,
             shares,
             collateral_enabled,
+            isolated,
         };
+        if collateral_enabled && isolated {
+            self.isolated_collateral = reserve;
+        }
         Ok(())
     }
 
-    /// Removes `shares` from the deposit in `reserve`, closing the slot when it empties.
-    pub fn remove_shares(&mut self, reserve: &Pubkey, shares: u128) -> Result<()> {
+    /// Whether a deposit not yet enabled may become collateral under the isolation rule: no
+    /// enabled isolated collateral, and, for an isolated reserve, no enabled collateral at all.
+    fn may_enable(&self, isolated: bool) -> bool {
+        self.isolated_collateral == Pubkey::default()
+            && !(isolated && self.active_deposits().any(|d| d.collateral_enabled))
+    }
+
+    /// Enables or disables the deposit in `reserve` as collateral. Enabling that would break
+    /// the isolation rule is refused (`IsolatedCollateralMustBeAlone`); disabling the isolated
+    /// collateral ends isolation and releases the obligation's whole record.
+    pub fn set_collateral(&mut self, reserve: &Pubkey, enabled: bool) -> Result<IsolatedRelease> {
+        let slot = self
+            .deposits
+            .iter()
+            .position(|d| d.reserve == *reserve && *reserve != Pubkey::default())
+            .ok_or(BallastError::NoDepositInReserve)?;
+        if enabled == self.deposits[slot].collateral_enabled {
+            return Ok(IsolatedRelease::default());
+        }
+        let isolated = self.deposits[slot].isolated;
+        if enabled {
+            require!(
+                self.may_enable(isolated),
+                BallastError::IsolatedCollateralMustBeAlone
+            );
+            if isolated {
+                self.isolated_collateral = *reserve;
+            }
+        }
+        self.deposits[slot].collateral_enabled = enabled;
+        Ok(self.leave_isolation_if_gone())
+    }
+
+    /// Ends isolation when the isolated collateral is no longer enabled (disabled, withdrawn,
+    /// seized or written off): the debt is no longer backed by it, so the whole record is
+    /// released from its ceiling.
+    fn leave_isolation_if_gone(&mut self) -> IsolatedRelease {
+        let reserve = self.isolated_collateral;
+        if reserve == Pubkey::default()
+            || self
+                .deposit(&reserve)
+                .is_some_and(|deposit| deposit.collateral_enabled)
+        {
+            return IsolatedRelease::default();
+        }
+        self.isolated_collateral = Pubkey::default();
+        let mut value = 0u128;
+        for borrow in self.borrows.iter_mut() {
+            value = value.saturating_add(borrow.isolated_debt);
+            borrow.isolated_debt = 0;
+        }
+        IsolatedRelease { reserve, value }
+    }
+
+    /// The obligation's isolated-debt record: Σ of its borrows' `isolated_debt`.
+    pub fn isolated_debt(&self) -> u128 {
+        self.borrows
+            .iter()
+            .fold(0u128, |sum, b| sum.saturating_add(b.isolated_debt))
+    }
+
+    /// Removes `shares` from the deposit in `reserve`, closing the slot when it empties (and
+    /// ending isolation if it was the isolated collateral).
+    pub fn remove_shares(&mut self, reserve: &Pubkey, shares: u128) -> Result<IsolatedRelease> {
         let position = self
             .deposits
             .iter()
@@ -153,7 +249,7 @@ impl Obligation {
         if slot.shares == 0 {
             close_slot(&mut self.deposits, position);
         }
-        Ok(())
+        Ok(self.leave_isolation_if_gone())
     }
 
     /// Adds `scaled_debt` to the borrow in `reserve`, opening a slot if needed; refused while
@@ -178,26 +274,58 @@ impl Obligation {
         *slot = ObligationBorrow {
             reserve,
             scaled_debt,
+            isolated_debt: 0,
         };
         Ok(())
     }
 
+    /// Adds `value` (USD WAD) to the isolated-debt record of the borrow in `reserve`; the
+    /// caller adds the same to the isolated collateral's `isolated_debt`.
+    pub fn record_isolated_debt(&mut self, reserve: &Pubkey, value: u128) -> Result<()> {
+        let slot = self
+            .borrows
+            .iter_mut()
+            .find(|b| b.reserve == *reserve && *reserve != Pubkey::default())
+            .ok_or(BallastError::NoBorrowInReserve)?;
+        slot.isolated_debt = slot
+            .isolated_debt
+            .checked_add(value)
+            .ok_or(BallastError::MathOverflow)?;
+        Ok(())
+    }
+
     /// Removes `scaled_debt` from the borrow in `reserve`, closing the slot when it empties.
-    pub fn remove_debt(&mut self, reserve: &Pubkey, scaled_debt: u128) -> Result<()> {
+    /// The borrow's isolated-debt record shrinks in proportion, rounded down (the ceiling stays
+    /// counted, the protocol's side), and all of it goes when the borrow closes.
+    pub fn remove_debt(&mut self, reserve: &Pubkey, scaled_debt: u128) -> Result<IsolatedRelease> {
         let position = self
             .borrows
             .iter()
             .position(|b| b.reserve == *reserve)
             .ok_or(BallastError::NoBorrowInReserve)?;
         let slot = &mut self.borrows[position];
-        slot.scaled_debt = slot
+        let remaining = slot
             .scaled_debt
             .checked_sub(scaled_debt)
             .ok_or(BallastError::MathOverflow)?;
-        if slot.scaled_debt == 0 {
+        let released = if remaining == 0 {
+            slot.isolated_debt
+        } else {
+            crate::math::fixed::mul_div_floor(slot.isolated_debt, scaled_debt, slot.scaled_debt)
+                .map_err(|_| error!(BallastError::MathOverflow))?
+        };
+        slot.scaled_debt = remaining;
+        slot.isolated_debt -= released;
+        if remaining == 0 {
             close_slot(&mut self.borrows, position);
         }
-        Ok(())
+        if released == 0 {
+            return Ok(IsolatedRelease::default());
+        }
+        Ok(IsolatedRelease {
+            reserve: self.isolated_collateral,
+            value: released,
+        })
     }
 }
 

@@ -110,6 +110,17 @@ pub struct ReserveConfig {
     /// Fee on a flash loan (bps of the amount, rounded up), split between the fund and
     /// protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
     pub flash_loan_fee_bps: u16,
+    /// Isolated collateral: an obligation whose enabled collateral includes this reserve holds
+    /// no other enabled collateral and borrows only reserves `borrowable_in_isolation`, up to
+    /// `debt_ceiling` in total. Fixed while the reserve has supply.
+    pub isolated: bool,
+    /// May be borrowed by an obligation whose collateral is isolated.
+    pub borrowable_in_isolation: bool,
+    /// The efficiency-mode category the reserve belongs to (1 ..= `EMODE_CATEGORIES`), 0 = none.
+    pub emode_category: u8,
+    /// Isolated reserves: most debt (USD WAD, valued when borrowed) that obligations holding it
+    /// as collateral may owe in total; 0 for any other reserve.
+    pub debt_ceiling: u128,
 }
 
 impl ReserveConfig {
@@ -143,6 +154,10 @@ impl ReserveConfig {
             oracle.liquidation.max_confidence_bps <= MAX_ORACLE_CONFIDENCE_BPS,
             oracle.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
             self.flash_loan_fee_bps <= MAX_FLASH_LOAN_FEE_BPS,
+            // Isolated, and only isolated, reserves have a ceiling; never in an e-mode category.
+            self.isolated == (self.debt_ceiling > 0),
+            !self.isolated || self.emode_category == 0,
+            usize::from(self.emode_category) <= crate::state::EMODE_CATEGORIES,
         ];
         require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
         require!(
@@ -161,15 +176,17 @@ impl ReserveConfig {
     }
 
     /// Whether `self` is no looser than `previous` and differs only where the risk authority
-    /// may act: lower LTV, lower caps, a tighter strict oracle policy.
+    /// may act: lower LTV, lower caps, a lower debt ceiling, a tighter strict oracle policy.
     pub fn only_tightens(&self, previous: &ReserveConfig) -> bool {
         let mut relaxed = *self;
         relaxed.ltv_bps = previous.ltv_bps;
         relaxed.supply_cap = previous.supply_cap;
         relaxed.borrow_cap = previous.borrow_cap;
+        relaxed.debt_ceiling = previous.debt_ceiling;
         relaxed.oracle.strict = previous.oracle.strict;
         relaxed == *previous
             && self.ltv_bps <= previous.ltv_bps
+            && self.debt_ceiling <= previous.debt_ceiling
             && self.supply_cap <= previous.supply_cap
             && self.borrow_cap <= previous.borrow_cap
             && self.oracle.strict.max_age_secs <= previous.oracle.strict.max_age_secs
@@ -247,11 +264,32 @@ pub struct Reserve {
     /// Σ flash-loan fees paid (tokens), split between the fund and protocol fees (the interest
     /// statistics above do not include them).
     pub cumulative_flash_loan_fees: u64,
+    /// Isolated reserves: debt (USD WAD, valued when borrowed) currently owed by obligations
+    /// holding this reserve as their isolated collateral; exactly the sum of those obligations'
+    /// `isolated_debt` records.
+    pub isolated_debt: u128,
     /// Room to grow without a migration.
-    pub reserved: [u8; 36],
+    pub reserved: [u8; 1],
 }
 
 impl Reserve {
+    /// Counts `value` (USD WAD) of new debt against the isolated debt ceiling; refused above it.
+    pub fn add_isolated_debt(&mut self, value: u128) -> Result<()> {
+        let after = add(self.isolated_debt, value).or_err()?;
+        require!(
+            after <= self.config.debt_ceiling,
+            BallastError::DebtCeilingExceeded
+        );
+        self.isolated_debt = after;
+        Ok(())
+    }
+
+    /// Releases `value` (USD WAD) of an obligation's record from the isolated debt.
+    pub fn release_isolated_debt(&mut self, value: u128) -> Result<()> {
+        self.isolated_debt = sub(self.isolated_debt, value).or_err()?;
+        Ok(())
+    }
+
     /// Rejects `action` (a `PAUSE_*` flag) if it is paused here or market-wide.
     pub fn require_not_paused(&self, market_pause_flags: u8, action: u8) -> Result<()> {
         require!(

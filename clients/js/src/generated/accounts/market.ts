@@ -17,6 +17,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getArrayDecoder,
+  getArrayEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getStructDecoder,
@@ -39,8 +41,12 @@ import {
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
+  getEmodeCategoryDecoder,
+  getEmodeCategoryEncoder,
   getLiquidationConfigDecoder,
   getLiquidationConfigEncoder,
+  type EmodeCategory,
+  type EmodeCategoryArgs,
   type LiquidationConfig,
   type LiquidationConfigArgs,
 } from "../types";
@@ -77,6 +83,8 @@ export type Market = {
   pauseFlags: number;
   /** Liquidation settings. */
   liquidation: LiquidationConfig;
+  /** Efficiency-mode categories; category `id` is `emode_categories[id - 1]`. */
+  emodeCategories: Array<EmodeCategory>;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -104,6 +112,8 @@ export type MarketArgs = {
   pauseFlags: number;
   /** Liquidation settings. */
   liquidation: LiquidationConfigArgs;
+  /** Efficiency-mode categories; category `id` is `emode_categories[id - 1]`. */
+  emodeCategories: Array<EmodeCategoryArgs>;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -124,7 +134,11 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["pythReceiverProgram", getAddressEncoder()],
       ["pauseFlags", getU8Encoder()],
       ["liquidation", getLiquidationConfigEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 64)],
+      [
+        "emodeCategories",
+        getArrayEncoder(getEmodeCategoryEncoder(), { size: 4 }),
+      ],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 32)],
     ]),
     (value) => ({ ...value, discriminator: MARKET_DISCRIMINATOR }),
   );
@@ -145,7 +159,11 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["pythReceiverProgram", getAddressDecoder()],
     ["pauseFlags", getU8Decoder()],
     ["liquidation", getLiquidationConfigDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 64)],
+    [
+      "emodeCategories",
+      getArrayDecoder(getEmodeCategoryDecoder(), { size: 4 }),
+    ],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 32)],
   ]);
 }
 

@@ -71,6 +71,18 @@ export type Obligation = {
   deposits: Array<ObligationDeposit>;
   /** Borrow positions. */
   borrows: Array<ObligationBorrow>;
+  /**
+   * Efficiency-mode category (1 ..= `EMODE_CATEGORIES`), 0 = none: the obligation borrows
+   * only reserves of the category and values its collateral of the category with the
+   * category's parameters.
+   */
+  emodeCategory: number;
+  /**
+   * The isolated reserve among the enabled collateral (default = none). While set, no other
+   * collateral is enabled, only reserves borrowable in isolation are borrowed, and the debt
+   * borrowed is recorded against its ceiling (`ObligationBorrow::isolated_debt`).
+   */
+  isolatedCollateral: Address;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -88,6 +100,18 @@ export type ObligationArgs = {
   deposits: Array<ObligationDepositArgs>;
   /** Borrow positions. */
   borrows: Array<ObligationBorrowArgs>;
+  /**
+   * Efficiency-mode category (1 ..= `EMODE_CATEGORIES`), 0 = none: the obligation borrows
+   * only reserves of the category and values its collateral of the category with the
+   * category's parameters.
+   */
+  emodeCategory: number;
+  /**
+   * The isolated reserve among the enabled collateral (default = none). While set, no other
+   * collateral is enabled, only reserves borrowable in isolation are borrowed, and the debt
+   * borrowed is recorded against its ceiling (`ObligationBorrow::isolated_debt`).
+   */
+  isolatedCollateral: Address;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -103,6 +127,8 @@ export function getObligationEncoder(): FixedSizeEncoder<ObligationArgs> {
       ["bump", getU8Encoder()],
       ["deposits", getArrayEncoder(getObligationDepositEncoder(), { size: 5 })],
       ["borrows", getArrayEncoder(getObligationBorrowEncoder(), { size: 3 })],
+      ["emodeCategory", getU8Encoder()],
+      ["isolatedCollateral", getAddressEncoder()],
       ["reserved", fixEncoderSize(getBytesEncoder(), 32)],
     ]),
     (value) => ({ ...value, discriminator: OBLIGATION_DISCRIMINATOR }),
@@ -119,6 +145,8 @@ export function getObligationDecoder(): FixedSizeDecoder<Obligation> {
     ["bump", getU8Decoder()],
     ["deposits", getArrayDecoder(getObligationDepositDecoder(), { size: 5 })],
     ["borrows", getArrayDecoder(getObligationBorrowDecoder(), { size: 3 })],
+    ["emodeCategory", getU8Decoder()],
+    ["isolatedCollateral", getAddressDecoder()],
     ["reserved", fixDecoderSize(getBytesDecoder(), 32)],
   ]);
 }
@@ -185,5 +213,5 @@ export async function fetchAllMaybeObligation(
 }
 
 export function getObligationSize(): number {
-  return 495;
+  return 581;
 }

@@ -133,6 +133,12 @@ export type Reserve = {
    * statistics above do not include them).
    */
   cumulativeFlashLoanFees: bigint;
+  /**
+   * Isolated reserves: debt (USD WAD, valued when borrowed) currently owed by obligations
+   * holding this reserve as their isolated collateral; exactly the sum of those obligations'
+   * `isolated_debt` records.
+   */
+  isolatedDebt: bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -212,6 +218,12 @@ export type ReserveArgs = {
    * statistics above do not include them).
    */
   cumulativeFlashLoanFees: number | bigint;
+  /**
+   * Isolated reserves: debt (USD WAD, valued when borrowed) currently owed by obligations
+   * holding this reserve as their isolated collateral; exactly the sum of those obligations'
+   * `isolated_debt` records.
+   */
+  isolatedDebt: number | bigint;
   /** Room to grow without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -252,7 +264,8 @@ export function getReserveEncoder(): FixedSizeEncoder<ReserveArgs> {
       ["flashLoanAmount", getU64Encoder()],
       ["flashLoanFee", getU64Encoder()],
       ["cumulativeFlashLoanFees", getU64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 36)],
+      ["isolatedDebt", getU128Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
     ]),
     (value) => ({ ...value, discriminator: RESERVE_DISCRIMINATOR }),
   );
@@ -293,7 +306,8 @@ export function getReserveDecoder(): FixedSizeDecoder<Reserve> {
     ["flashLoanAmount", getU64Decoder()],
     ["flashLoanFee", getU64Decoder()],
     ["cumulativeFlashLoanFees", getU64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 36)],
+    ["isolatedDebt", getU128Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
   ]);
 }
 

@@ -148,6 +148,22 @@ export const BALLAST_ERROR__FLASH_LOAN_NESTED = 0x17b0; // 6064
 export const BALLAST_ERROR__FLASH_LOAN_NOT_OPEN = 0x17b1; // 6065
 /** WrongInstructionsSysvar: the instructions sysvar account is required */
 export const BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR = 0x17b2; // 6066
+/** InvalidEmodeCategory: e-mode category parameters out of bounds */
+export const BALLAST_ERROR__INVALID_EMODE_CATEGORY = 0x17b3; // 6067
+/** EmodeCategoryNotListed: no such e-mode category in this market */
+export const BALLAST_ERROR__EMODE_CATEGORY_NOT_LISTED = 0x17b4; // 6068
+/** IsolatedCollateralMustBeAlone: isolated collateral must be the obligation's only enabled collateral */
+export const BALLAST_ERROR__ISOLATED_COLLATERAL_MUST_BE_ALONE = 0x17b5; // 6069
+/** NotBorrowableInIsolation: this reserve cannot be borrowed against isolated collateral */
+export const BALLAST_ERROR__NOT_BORROWABLE_IN_ISOLATION = 0x17b6; // 6070
+/** DebtCeilingExceeded: the isolated collateral's debt ceiling would be exceeded */
+export const BALLAST_ERROR__DEBT_CEILING_EXCEEDED = 0x17b7; // 6071
+/** EmodeBorrowNotInCategory: in e-mode an obligation borrows only reserves of its category */
+export const BALLAST_ERROR__EMODE_BORROW_NOT_IN_CATEGORY = 0x17b8; // 6072
+/** IsolationFixedWhileSupplied: whether a reserve is isolated can change only while it has no supply */
+export const BALLAST_ERROR__ISOLATION_FIXED_WHILE_SUPPLIED = 0x17b9; // 6073
+/** WrongIsolatedReserve: the obligation's isolated collateral reserve is required, writable */
+export const BALLAST_ERROR__WRONG_ISOLATED_RESERVE = 0x17ba; // 6074
 
 export type BallastError =
   | typeof BALLAST_ERROR__ACTION_PAUSED
@@ -156,9 +172,12 @@ export type BallastError =
   | typeof BALLAST_ERROR__BORROW_SLOTS_FULL
   | typeof BALLAST_ERROR__COLLATERAL_DESTINATION_REQUIRED
   | typeof BALLAST_ERROR__COLLATERAL_STILL_NEEDED
+  | typeof BALLAST_ERROR__DEBT_CEILING_EXCEEDED
   | typeof BALLAST_ERROR__DEPOSIT_SLOTS_FULL
   | typeof BALLAST_ERROR__DIVISION_BY_ZERO
   | typeof BALLAST_ERROR__DUPLICATE_OBLIGATION
+  | typeof BALLAST_ERROR__EMODE_BORROW_NOT_IN_CATEGORY
+  | typeof BALLAST_ERROR__EMODE_CATEGORY_NOT_LISTED
   | typeof BALLAST_ERROR__FLASH_LOAN_NESTED
   | typeof BALLAST_ERROR__FLASH_LOAN_NOT_OPEN
   | typeof BALLAST_ERROR__FLASH_LOAN_THROUGH_CPI
@@ -167,8 +186,11 @@ export type BallastError =
   | typeof BALLAST_ERROR__HEALTH_NOT_IMPROVED
   | typeof BALLAST_ERROR__INSUFFICIENT_LIQUIDITY
   | typeof BALLAST_ERROR__INVALID_CONFIG
+  | typeof BALLAST_ERROR__INVALID_EMODE_CATEGORY
   | typeof BALLAST_ERROR__INVALID_MARKET_CONFIG
   | typeof BALLAST_ERROR__INVALID_REMAINING_ACCOUNTS
+  | typeof BALLAST_ERROR__ISOLATED_COLLATERAL_MUST_BE_ALONE
+  | typeof BALLAST_ERROR__ISOLATION_FIXED_WHILE_SUPPLIED
   | typeof BALLAST_ERROR__LIQUIDATION_MUST_CLOSE_POSITION
   | typeof BALLAST_ERROR__LIQUIDATION_WOULD_LEAVE_DUST
   | typeof BALLAST_ERROR__LIQUIDATOR_OBLIGATION_REQUIRED
@@ -176,6 +198,7 @@ export type BallastError =
   | typeof BALLAST_ERROR__NO_BORROW_IN_RESERVE
   | typeof BALLAST_ERROR__NO_DEPOSIT_IN_RESERVE
   | typeof BALLAST_ERROR__NOT_ADMIN
+  | typeof BALLAST_ERROR__NOT_BORROWABLE_IN_ISOLATION
   | typeof BALLAST_ERROR__NOTHING_TO_LIQUIDATE
   | typeof BALLAST_ERROR__NOT_INSOLVENT
   | typeof BALLAST_ERROR__NOT_OBLIGATION_OWNER
@@ -211,6 +234,7 @@ export type BallastError =
   | typeof BALLAST_ERROR__WITHDRAW_EXCEEDS_DEPOSIT
   | typeof BALLAST_ERROR__WRONG_FEE_RECEIVER
   | typeof BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR
+  | typeof BALLAST_ERROR__WRONG_ISOLATED_RESERVE
   | typeof BALLAST_ERROR__WRONG_MARKET
   | typeof BALLAST_ERROR__WRONG_MINT
   | typeof BALLAST_ERROR__WRONG_RESERVE
@@ -227,9 +251,12 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__BORROW_SLOTS_FULL]: `obligation borrow slots are full`,
     [BALLAST_ERROR__COLLATERAL_DESTINATION_REQUIRED]: `collateral destination token account required`,
     [BALLAST_ERROR__COLLATERAL_STILL_NEEDED]: `collateral cannot be disabled into an unhealthy position`,
+    [BALLAST_ERROR__DEBT_CEILING_EXCEEDED]: `the isolated collateral's debt ceiling would be exceeded`,
     [BALLAST_ERROR__DEPOSIT_SLOTS_FULL]: `obligation deposit slots are full`,
     [BALLAST_ERROR__DIVISION_BY_ZERO]: `division by zero`,
     [BALLAST_ERROR__DUPLICATE_OBLIGATION]: `obligations must differ`,
+    [BALLAST_ERROR__EMODE_BORROW_NOT_IN_CATEGORY]: `in e-mode an obligation borrows only reserves of its category`,
+    [BALLAST_ERROR__EMODE_CATEGORY_NOT_LISTED]: `no such e-mode category in this market`,
     [BALLAST_ERROR__FLASH_LOAN_NESTED]: `a flash loan of this reserve is already open: nested or overlapping flash loans are refused`,
     [BALLAST_ERROR__FLASH_LOAN_NOT_OPEN]: `no flash loan of this reserve is open`,
     [BALLAST_ERROR__FLASH_LOAN_THROUGH_CPI]: `flash loans must be top-level instructions, not reached through another program`,
@@ -238,8 +265,11 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__HEALTH_NOT_IMPROVED]: `liquidation did not improve health`,
     [BALLAST_ERROR__INSUFFICIENT_LIQUIDITY]: `insufficient liquidity in reserve`,
     [BALLAST_ERROR__INVALID_CONFIG]: `reserve config out of bounds`,
+    [BALLAST_ERROR__INVALID_EMODE_CATEGORY]: `e-mode category parameters out of bounds`,
     [BALLAST_ERROR__INVALID_MARKET_CONFIG]: `market config out of bounds`,
     [BALLAST_ERROR__INVALID_REMAINING_ACCOUNTS]: `remaining accounts must be each position's reserve and oracle, once, in canonical order`,
+    [BALLAST_ERROR__ISOLATED_COLLATERAL_MUST_BE_ALONE]: `isolated collateral must be the obligation's only enabled collateral`,
+    [BALLAST_ERROR__ISOLATION_FIXED_WHILE_SUPPLIED]: `whether a reserve is isolated can change only while it has no supply`,
     [BALLAST_ERROR__LIQUIDATION_MUST_CLOSE_POSITION]: `below its buffer a liquidation must repay the whole borrow or take the whole collateral: raise max_repay`,
     [BALLAST_ERROR__LIQUIDATION_WOULD_LEAVE_DUST]: `liquidation would leave dust`,
     [BALLAST_ERROR__LIQUIDATOR_OBLIGATION_REQUIRED]: `liquidator obligation required to receive shares`,
@@ -247,6 +277,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__NO_BORROW_IN_RESERVE]: `no borrow in this reserve`,
     [BALLAST_ERROR__NO_DEPOSIT_IN_RESERVE]: `no deposit in this reserve`,
     [BALLAST_ERROR__NOT_ADMIN]: `signer is not the market admin`,
+    [BALLAST_ERROR__NOT_BORROWABLE_IN_ISOLATION]: `this reserve cannot be borrowed against isolated collateral`,
     [BALLAST_ERROR__NOTHING_TO_LIQUIDATE]: `nothing to liquidate`,
     [BALLAST_ERROR__NOT_INSOLVENT]: `obligation is not insolvent`,
     [BALLAST_ERROR__NOT_OBLIGATION_OWNER]: `signer does not own the obligation`,
@@ -282,6 +313,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__WITHDRAW_EXCEEDS_DEPOSIT]: `withdrawal exceeds deposit`,
     [BALLAST_ERROR__WRONG_FEE_RECEIVER]: `wrong fee receiver`,
     [BALLAST_ERROR__WRONG_INSTRUCTIONS_SYSVAR]: `the instructions sysvar account is required`,
+    [BALLAST_ERROR__WRONG_ISOLATED_RESERVE]: `the obligation's isolated collateral reserve is required, writable`,
     [BALLAST_ERROR__WRONG_MARKET]: `reserve belongs to another market`,
     [BALLAST_ERROR__WRONG_MINT]: `mint does not match the reserve`,
     [BALLAST_ERROR__WRONG_RESERVE]: `reserve passed in the wrong role`,

@@ -20,6 +20,7 @@ export * from "./liquidate";
 export * from "./realizeBadDebt";
 export * from "./repay";
 export * from "./setCollateral";
+export * from "./setEmode";
 export * from "./updateMarket";
 export * from "./updateReserveConfig";
 export * from "./withdraw";

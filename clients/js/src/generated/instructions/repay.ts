@@ -61,6 +61,7 @@ export type RepayInstruction<
   TAccountSource extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+  TAccountIsolatedReserve extends string | AccountMeta<string> = string,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -91,6 +92,9 @@ export type RepayInstruction<
       TAccountTokenProgram extends string
         ? ReadonlyAccount<TAccountTokenProgram>
         : TAccountTokenProgram,
+      TAccountIsolatedReserve extends string
+        ? WritableAccount<TAccountIsolatedReserve>
+        : TAccountIsolatedReserve,
       ...TRemainingAccounts,
     ]
   >;
@@ -138,6 +142,7 @@ export type RepayAsyncInput<
   TAccountLiquidityVault extends string = string,
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountIsolatedReserve extends string = string,
 > = {
   /** Anyone: the owner or someone repaying on their behalf. */
   payer: TransactionSigner<TAccountPayer>;
@@ -148,6 +153,11 @@ export type RepayAsyncInput<
   liquidityVault?: Address<TAccountLiquidityVault>;
   source: Address<TAccountSource>;
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * The obligation's isolated collateral reserve (`Obligation::isolated_collateral`),
+   * writable, when it has one: the repaid debt's record is released from its ceiling.
+   */
+  isolatedReserve?: Address<TAccountIsolatedReserve>;
   amount: RepayInstructionDataArgs["amount"];
 };
 
@@ -160,6 +170,7 @@ export async function getRepayInstructionAsync<
   TAccountLiquidityVault extends string,
   TAccountSource extends string,
   TAccountTokenProgram extends string,
+  TAccountIsolatedReserve extends string,
   TProgramAddress extends Address = typeof BALLAST_PROGRAM_ADDRESS,
 >(
   input: RepayAsyncInput<
@@ -170,7 +181,8 @@ export async function getRepayInstructionAsync<
     TAccountMint,
     TAccountLiquidityVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountIsolatedReserve
   >,
   config?: { programAddress?: TProgramAddress },
 ): Promise<
@@ -183,7 +195,8 @@ export async function getRepayInstructionAsync<
     TAccountMint,
     TAccountLiquidityVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountIsolatedReserve
   >
 > {
   // Program address.
@@ -199,6 +212,7 @@ export async function getRepayInstructionAsync<
     liquidityVault: { value: input.liquidityVault ?? null, isWritable: true },
     source: { value: input.source ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    isolatedReserve: { value: input.isolatedReserve ?? null, isWritable: true },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -233,6 +247,7 @@ export async function getRepayInstructionAsync<
       getAccountMeta("liquidityVault", accounts.liquidityVault),
       getAccountMeta("source", accounts.source),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
+      getAccountMeta("isolatedReserve", accounts.isolatedReserve),
     ],
     data: getRepayInstructionDataEncoder().encode(
       args as RepayInstructionDataArgs,
@@ -247,7 +262,8 @@ export async function getRepayInstructionAsync<
     TAccountMint,
     TAccountLiquidityVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountIsolatedReserve
   >);
 }
 
@@ -260,6 +276,7 @@ export type RepayInput<
   TAccountLiquidityVault extends string = string,
   TAccountSource extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountIsolatedReserve extends string = string,
 > = {
   /** Anyone: the owner or someone repaying on their behalf. */
   payer: TransactionSigner<TAccountPayer>;
@@ -270,6 +287,11 @@ export type RepayInput<
   liquidityVault: Address<TAccountLiquidityVault>;
   source: Address<TAccountSource>;
   tokenProgram?: Address<TAccountTokenProgram>;
+  /**
+   * The obligation's isolated collateral reserve (`Obligation::isolated_collateral`),
+   * writable, when it has one: the repaid debt's record is released from its ceiling.
+   */
+  isolatedReserve?: Address<TAccountIsolatedReserve>;
   amount: RepayInstructionDataArgs["amount"];
 };
 
@@ -282,6 +304,7 @@ export function getRepayInstruction<
   TAccountLiquidityVault extends string,
   TAccountSource extends string,
   TAccountTokenProgram extends string,
+  TAccountIsolatedReserve extends string,
   TProgramAddress extends Address = typeof BALLAST_PROGRAM_ADDRESS,
 >(
   input: RepayInput<
@@ -292,7 +315,8 @@ export function getRepayInstruction<
     TAccountMint,
     TAccountLiquidityVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountIsolatedReserve
   >,
   config?: { programAddress?: TProgramAddress },
 ): RepayInstruction<
@@ -304,7 +328,8 @@ export function getRepayInstruction<
   TAccountMint,
   TAccountLiquidityVault,
   TAccountSource,
-  TAccountTokenProgram
+  TAccountTokenProgram,
+  TAccountIsolatedReserve
 > {
   // Program address.
   const programAddress = config?.programAddress ?? BALLAST_PROGRAM_ADDRESS;
@@ -319,6 +344,7 @@ export function getRepayInstruction<
     liquidityVault: { value: input.liquidityVault ?? null, isWritable: true },
     source: { value: input.source ?? null, isWritable: true },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    isolatedReserve: { value: input.isolatedReserve ?? null, isWritable: true },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -345,6 +371,7 @@ export function getRepayInstruction<
       getAccountMeta("liquidityVault", accounts.liquidityVault),
       getAccountMeta("source", accounts.source),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
+      getAccountMeta("isolatedReserve", accounts.isolatedReserve),
     ],
     data: getRepayInstructionDataEncoder().encode(
       args as RepayInstructionDataArgs,
@@ -359,7 +386,8 @@ export function getRepayInstruction<
     TAccountMint,
     TAccountLiquidityVault,
     TAccountSource,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountIsolatedReserve
   >);
 }
 
@@ -378,6 +406,11 @@ export type ParsedRepayInstruction<
     liquidityVault: TAccountMetas[5];
     source: TAccountMetas[6];
     tokenProgram: TAccountMetas[7];
+    /**
+     * The obligation's isolated collateral reserve (`Obligation::isolated_collateral`),
+     * writable, when it has one: the repaid debt's record is released from its ceiling.
+     */
+    isolatedReserve?: TAccountMetas[8] | undefined;
   };
   data: RepayInstructionData;
 };
@@ -390,12 +423,12 @@ export function parseRepayInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedRepayInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 8) {
+  if (instruction.accounts.length < 9) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 8,
+        expectedAccountMetas: 9,
       },
     );
   }
@@ -404,6 +437,12 @@ export function parseRepayInstruction<
     const accountMeta = (instruction.accounts as TAccountMetas)[accountIndex]!;
     accountIndex += 1;
     return accountMeta;
+  };
+  const getNextOptionalAccount = () => {
+    const accountMeta = getNextAccount();
+    return accountMeta.address === BALLAST_PROGRAM_ADDRESS
+      ? undefined
+      : accountMeta;
   };
   return {
     programAddress: instruction.programAddress,
@@ -416,6 +455,7 @@ export function parseRepayInstruction<
       liquidityVault: getNextAccount(),
       source: getNextAccount(),
       tokenProgram: getNextAccount(),
+      isolatedReserve: getNextOptionalAccount(),
     },
     data: getRepayInstructionDataDecoder().decode(instruction.data),
   };

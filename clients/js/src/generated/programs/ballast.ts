@@ -59,6 +59,7 @@ import {
   getRealizeBadDebtInstruction,
   getRepayInstructionAsync,
   getSetCollateralInstruction,
+  getSetEmodeInstruction,
   getUpdateMarketInstruction,
   getUpdateReserveConfigInstruction,
   getWithdrawInstructionAsync,
@@ -76,6 +77,7 @@ import {
   parseRealizeBadDebtInstruction,
   parseRepayInstruction,
   parseSetCollateralInstruction,
+  parseSetEmodeInstruction,
   parseUpdateMarketInstruction,
   parseUpdateReserveConfigInstruction,
   parseWithdrawInstruction,
@@ -104,12 +106,14 @@ import {
   type ParsedRealizeBadDebtInstruction,
   type ParsedRepayInstruction,
   type ParsedSetCollateralInstruction,
+  type ParsedSetEmodeInstruction,
   type ParsedUpdateMarketInstruction,
   type ParsedUpdateReserveConfigInstruction,
   type ParsedWithdrawInstruction,
   type RealizeBadDebtInput,
   type RepayAsyncInput,
   type SetCollateralInput,
+  type SetEmodeInput,
   type UpdateMarketInput,
   type UpdateReserveConfigInput,
   type WithdrawAsyncInput,
@@ -190,6 +194,7 @@ export enum BallastInstruction {
   RealizeBadDebt,
   Repay,
   SetCollateral,
+  SetEmode,
   UpdateMarket,
   UpdateReserveConfig,
   Withdraw,
@@ -357,6 +362,17 @@ export function identifyBallastInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([250, 66, 110, 186, 138, 72, 254, 106]),
+      ),
+      0,
+    )
+  ) {
+    return BallastInstruction.SetEmode;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([153, 39, 2, 197, 179, 50, 199, 217]),
       ),
       0,
@@ -437,6 +453,9 @@ export type ParsedBallastInstruction<
   | ({
       instructionType: BallastInstruction.SetCollateral;
     } & ParsedSetCollateralInstruction<TProgram>)
+  | ({
+      instructionType: BallastInstruction.SetEmode;
+    } & ParsedSetEmodeInstruction<TProgram>)
   | ({
       instructionType: BallastInstruction.UpdateMarket;
     } & ParsedUpdateMarketInstruction<TProgram>)
@@ -550,6 +569,13 @@ export function parseBallastInstruction<TProgram extends string>(
         ...parseSetCollateralInstruction(instruction),
       };
     }
+    case BallastInstruction.SetEmode: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: BallastInstruction.SetEmode,
+        ...parseSetEmodeInstruction(instruction),
+      };
+    }
     case BallastInstruction.UpdateMarket: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -647,6 +673,9 @@ export type BallastPluginInstructions = {
     input: SetCollateralInput,
   ) => ReturnType<typeof getSetCollateralInstruction> &
     SelfPlanAndSendFunctions;
+  setEmode: (
+    input: SetEmodeInput,
+  ) => ReturnType<typeof getSetEmodeInstruction> & SelfPlanAndSendFunctions;
   updateMarket: (
     input: UpdateMarketInput,
   ) => ReturnType<typeof getUpdateMarketInstruction> & SelfPlanAndSendFunctions;
@@ -764,6 +793,8 @@ export function ballastProgram() {
               client,
               getSetCollateralInstruction(input),
             ),
+          setEmode: (input) =>
+            addSelfPlanAndSendFunctions(client, getSetEmodeInstruction(input)),
           updateMarket: (input) =>
             addSelfPlanAndSendFunctions(
               client,

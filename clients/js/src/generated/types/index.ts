@@ -6,6 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
+export * from "./emodeCategory";
 export * from "./liquidationConfig";
 export * from "./marketUpdate";
 export * from "./obligationBorrow";

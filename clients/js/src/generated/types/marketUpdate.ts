@@ -26,8 +26,12 @@ import {
   type GetDiscriminatedUnionVariantContent,
 } from "@solana/kit";
 import {
+  getEmodeCategoryDecoder,
+  getEmodeCategoryEncoder,
   getLiquidationConfigDecoder,
   getLiquidationConfigEncoder,
+  type EmodeCategory,
+  type EmodeCategoryArgs,
   type LiquidationConfig,
   type LiquidationConfigArgs,
 } from ".";
@@ -44,7 +48,8 @@ export type MarketUpdate =
       pythReceiverProgram: Address;
     }
   | { __kind: "SetLiquidationConfig"; config: LiquidationConfig }
-  | { __kind: "SetPauseFlags"; pauseFlags: number };
+  | { __kind: "SetPauseFlags"; pauseFlags: number }
+  | { __kind: "SetEmodeCategory"; id: number; category: EmodeCategory };
 
 export type MarketUpdateArgs =
   | { __kind: "ProposeAdmin"; newAdmin: Address }
@@ -57,7 +62,8 @@ export type MarketUpdateArgs =
       pythReceiverProgram: Address;
     }
   | { __kind: "SetLiquidationConfig"; config: LiquidationConfigArgs }
-  | { __kind: "SetPauseFlags"; pauseFlags: number };
+  | { __kind: "SetPauseFlags"; pauseFlags: number }
+  | { __kind: "SetEmodeCategory"; id: number; category: EmodeCategoryArgs };
 
 export function getMarketUpdateEncoder(): Encoder<MarketUpdateArgs> {
   return getDiscriminatedUnionEncoder([
@@ -83,6 +89,13 @@ export function getMarketUpdateEncoder(): Encoder<MarketUpdateArgs> {
       getStructEncoder([["config", getLiquidationConfigEncoder()]]),
     ],
     ["SetPauseFlags", getStructEncoder([["pauseFlags", getU8Encoder()]])],
+    [
+      "SetEmodeCategory",
+      getStructEncoder([
+        ["id", getU8Encoder()],
+        ["category", getEmodeCategoryEncoder()],
+      ]),
+    ],
   ]);
 }
 
@@ -110,6 +123,13 @@ export function getMarketUpdateDecoder(): Decoder<MarketUpdate> {
       getStructDecoder([["config", getLiquidationConfigDecoder()]]),
     ],
     ["SetPauseFlags", getStructDecoder([["pauseFlags", getU8Decoder()]])],
+    [
+      "SetEmodeCategory",
+      getStructDecoder([
+        ["id", getU8Decoder()],
+        ["category", getEmodeCategoryDecoder()],
+      ]),
+    ],
   ]);
 }
 
@@ -177,6 +197,14 @@ export function marketUpdate(
     "SetPauseFlags"
   >,
 ): GetDiscriminatedUnionVariant<MarketUpdateArgs, "__kind", "SetPauseFlags">;
+export function marketUpdate(
+  kind: "SetEmodeCategory",
+  data: GetDiscriminatedUnionVariantContent<
+    MarketUpdateArgs,
+    "__kind",
+    "SetEmodeCategory"
+  >,
+): GetDiscriminatedUnionVariant<MarketUpdateArgs, "__kind", "SetEmodeCategory">;
 export function marketUpdate<K extends MarketUpdateArgs["__kind"], Data>(
   kind: K,
   data?: Data,

@@ -26,6 +26,12 @@ export type ObligationBorrow = {
   reserve: Address;
   /** Debt scaled by the reserve's borrow index. */
   scaledDebt: bigint;
+  /**
+   * The part of the obligation's isolated-debt record this borrow carries (USD WAD, valued
+   * when borrowed): counted against `Obligation::isolated_collateral`'s debt ceiling and
+   * released in proportion as the borrow is repaid, liquidated or written off.
+   */
+  isolatedDebt: bigint;
 };
 
 export type ObligationBorrowArgs = {
@@ -33,12 +39,19 @@ export type ObligationBorrowArgs = {
   reserve: Address;
   /** Debt scaled by the reserve's borrow index. */
   scaledDebt: number | bigint;
+  /**
+   * The part of the obligation's isolated-debt record this borrow carries (USD WAD, valued
+   * when borrowed): counted against `Obligation::isolated_collateral`'s debt ceiling and
+   * released in proportion as the borrow is repaid, liquidated or written off.
+   */
+  isolatedDebt: number | bigint;
 };
 
 export function getObligationBorrowEncoder(): FixedSizeEncoder<ObligationBorrowArgs> {
   return getStructEncoder([
     ["reserve", getAddressEncoder()],
     ["scaledDebt", getU128Encoder()],
+    ["isolatedDebt", getU128Encoder()],
   ]);
 }
 
@@ -46,6 +59,7 @@ export function getObligationBorrowDecoder(): FixedSizeDecoder<ObligationBorrow>
   return getStructDecoder([
     ["reserve", getAddressDecoder()],
     ["scaledDebt", getU128Decoder()],
+    ["isolatedDebt", getU128Decoder()],
   ]);
 }
 

@@ -30,6 +30,11 @@ export type ObligationDeposit = {
   shares: bigint;
   /** Whether the position counts as collateral. */
   collateralEnabled: boolean;
+  /**
+   * Whether the reserve is isolated collateral (copied when the slot opens: a reserve's
+   * isolation cannot change while it has supply).
+   */
+  isolated: boolean;
 };
 
 export type ObligationDepositArgs = {
@@ -39,6 +44,11 @@ export type ObligationDepositArgs = {
   shares: number | bigint;
   /** Whether the position counts as collateral. */
   collateralEnabled: boolean;
+  /**
+   * Whether the reserve is isolated collateral (copied when the slot opens: a reserve's
+   * isolation cannot change while it has supply).
+   */
+  isolated: boolean;
 };
 
 export function getObligationDepositEncoder(): FixedSizeEncoder<ObligationDepositArgs> {
@@ -46,6 +56,7 @@ export function getObligationDepositEncoder(): FixedSizeEncoder<ObligationDeposi
     ["reserve", getAddressEncoder()],
     ["shares", getU128Encoder()],
     ["collateralEnabled", getBooleanEncoder()],
+    ["isolated", getBooleanEncoder()],
   ]);
 }
 
@@ -54,6 +65,7 @@ export function getObligationDepositDecoder(): FixedSizeDecoder<ObligationDeposi
     ["reserve", getAddressDecoder()],
     ["shares", getU128Decoder()],
     ["collateralEnabled", getBooleanDecoder()],
+    ["isolated", getBooleanDecoder()],
   ]);
 }
 

@@ -8,12 +8,18 @@
 
 import {
   combineCodec,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU128Decoder,
+  getU128Encoder,
   getU16Decoder,
   getU16Encoder,
   getU64Decoder,
   getU64Encoder,
+  getU8Decoder,
+  getU8Encoder,
   type FixedSizeCodec,
   type FixedSizeDecoder,
   type FixedSizeEncoder,
@@ -58,6 +64,21 @@ export type ReserveConfig = {
    * protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
    */
   flashLoanFeeBps: number;
+  /**
+   * Isolated collateral: an obligation whose enabled collateral includes this reserve holds
+   * no other enabled collateral and borrows only reserves `borrowable_in_isolation`, up to
+   * `debt_ceiling` in total. Fixed while the reserve has supply.
+   */
+  isolated: boolean;
+  /** May be borrowed by an obligation whose collateral is isolated. */
+  borrowableInIsolation: boolean;
+  /** The efficiency-mode category the reserve belongs to (1 ..= `EMODE_CATEGORIES`), 0 = none. */
+  emodeCategory: number;
+  /**
+   * Isolated reserves: most debt (USD WAD, valued when borrowed) that obligations holding it
+   * as collateral may owe in total; 0 for any other reserve.
+   */
+  debtCeiling: bigint;
 };
 
 export type ReserveConfigArgs = {
@@ -88,6 +109,21 @@ export type ReserveConfigArgs = {
    * protocol fees like interest; 0 … `MAX_FLASH_LOAN_FEE_BPS`.
    */
   flashLoanFeeBps: number;
+  /**
+   * Isolated collateral: an obligation whose enabled collateral includes this reserve holds
+   * no other enabled collateral and borrows only reserves `borrowable_in_isolation`, up to
+   * `debt_ceiling` in total. Fixed while the reserve has supply.
+   */
+  isolated: boolean;
+  /** May be borrowed by an obligation whose collateral is isolated. */
+  borrowableInIsolation: boolean;
+  /** The efficiency-mode category the reserve belongs to (1 ..= `EMODE_CATEGORIES`), 0 = none. */
+  emodeCategory: number;
+  /**
+   * Isolated reserves: most debt (USD WAD, valued when borrowed) that obligations holding it
+   * as collateral may owe in total; 0 for any other reserve.
+   */
+  debtCeiling: number | bigint;
 };
 
 export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
@@ -104,6 +140,10 @@ export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
     ["supplyCap", getU64Encoder()],
     ["borrowCap", getU64Encoder()],
     ["flashLoanFeeBps", getU16Encoder()],
+    ["isolated", getBooleanEncoder()],
+    ["borrowableInIsolation", getBooleanEncoder()],
+    ["emodeCategory", getU8Encoder()],
+    ["debtCeiling", getU128Encoder()],
   ]);
 }
 
@@ -121,6 +161,10 @@ export function getReserveConfigDecoder(): FixedSizeDecoder<ReserveConfig> {
     ["supplyCap", getU64Decoder()],
     ["borrowCap", getU64Decoder()],
     ["flashLoanFeeBps", getU16Decoder()],
+    ["isolated", getBooleanDecoder()],
+    ["borrowableInIsolation", getBooleanDecoder()],
+    ["emodeCategory", getU8Decoder()],
+    ["debtCeiling", getU128Decoder()],
   ]);
 }
 
