@@ -292,7 +292,7 @@ async fn a_newcomer_deposits_borrows_and_watches_the_keeper_liquidate_over_json_
     assert!(!wrong.status.success());
     assert_eq!(
         String::from_utf8_lossy(&wrong.stderr).trim(),
-        "error: no asset DOGE in the market (known: USDC, BTC, SOL)"
+        "error: no asset DOGE in the market (known: USDC, BTC, SOL, USDT, JSOL, WIF)"
     );
     net.interrupt();
 }

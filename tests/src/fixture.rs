@@ -987,27 +987,37 @@ impl Harness {
 
 /// The isolation rule as obligation state: a record only while isolated; isolated means the
 /// isolated reserve is an enabled deposit marked isolated, and no other collateral is enabled.
-pub fn assert_isolation_consistent(obligation: &Obligation) {
+/// `None` when it holds, else what is wrong.
+pub fn isolation_inconsistency(obligation: &Obligation) -> Option<&'static str> {
     let isolated = obligation.isolated_collateral;
+    let enabled = obligation
+        .active_deposits()
+        .filter(|d| d.collateral_enabled)
+        .count();
     if isolated == Pubkey::default() {
-        assert_eq!(obligation.isolated_debt(), 0, "a record without isolation");
-        let enabled_isolated = obligation
+        if obligation.isolated_debt() != 0 {
+            return Some("an isolated-debt record without isolation");
+        }
+        if obligation
             .active_deposits()
-            .filter(|d| d.collateral_enabled && d.isolated)
-            .count();
-        assert_eq!(enabled_isolated, 0, "an enabled isolated deposit outside isolation");
-        return;
+            .any(|d| d.collateral_enabled && d.isolated)
+        {
+            return Some("an enabled isolated deposit outside isolation");
+        }
+        return None;
     }
-    let deposit = obligation.deposit(&isolated).expect("the isolated deposit");
-    assert!(deposit.collateral_enabled && deposit.isolated);
-    assert_eq!(
-        obligation
-            .active_deposits()
-            .filter(|d| d.collateral_enabled)
-            .count(),
-        1,
-        "isolated collateral beside other collateral"
-    );
+    match obligation.deposit(&isolated) {
+        Some(d) if d.collateral_enabled && d.isolated => {}
+        _ => return Some("isolated on a reserve that is not an enabled isolated deposit"),
+    }
+    (enabled != 1).then_some("isolated collateral beside other enabled collateral")
+}
+
+/// Panics unless the isolation rule holds for `obligation` (`isolation_inconsistency`).
+pub fn assert_isolation_consistent(obligation: &Obligation) {
+    if let Some(problem) = isolation_inconsistency(obligation) {
+        panic!("{problem}: {obligation:?}");
+    }
 }
 
 /// The transaction error a Ballast error becomes (the compute-budget instruction is index 0,

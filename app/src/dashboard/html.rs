@@ -362,6 +362,7 @@ fn report_table(report: &crate::wallet::HealthReport, test_prefix: &str) -> Mark
                 @if report.strict_health_factor.is_some() { (report.borrow_limit_usd) } @else { "n/a" }
             } }
             div { small { "status" } b class=[report.liquidatable.then_some("bad")] { @if report.liquidatable { "liquidatable" } @else { "healthy" } } }
+            div { small { "mode" } b data-test=(format!("{test_prefix}mode")) { (report.mode) } }
         }
         table class="numbers" data-test=(format!("{test_prefix}positions")) {
             thead { tr { th { "asset" } th { "position" } th { "amount" } th { "price" } th { "value" } th { "collateral" } th { "liquidation price" } th { "move to reach it" } } }

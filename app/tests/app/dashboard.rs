@@ -193,6 +193,7 @@ async fn a_person_reads_the_chains_numbers_in_a_real_browser() {
         browser.open(&format!("{base}/positions/{risky}")).await;
         assert_eq!(browser.text("[data-test=hf]").await, risky_report["health_factor"].as_str().unwrap());
         assert_eq!(browser.text("[data-test=collateral]").await, risky_report["collateral_usd"].as_str().unwrap());
+        assert_eq!(browser.text("[data-test=mode]").await, risky_report["mode"].as_str().unwrap());
         assert_eq!(
             browser.text("[data-test=positions] tr[data-kind=deposit] [data-test=liquidation-price]").await,
             risky_report["positions"][0]["liquidation_price"].as_str().unwrap()

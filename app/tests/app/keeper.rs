@@ -370,3 +370,80 @@ async fn flash_liquidation_with_an_empty_wallet(
         LookupTables::WhenNeeded => assert_eq!(from_table, 0, "a legacy transaction fits"),
     }
 }
+
+/// The keeper values an e-mode obligation with its category's threshold and an isolated one like
+/// any other (the program's `Valuation`), liquidates both, and the isolated ceiling's counter
+/// stays the exact sum of the records.
+#[tokio::test]
+async fn the_keeper_liquidates_an_emode_and_an_isolated_obligation() {
+    let mut m = support::market(7).await;
+    let (jsol, wif) = (
+        m.asset_named("JSOL").unwrap(),
+        m.asset_named("WIF").unwrap(),
+    );
+    // In the SOL category: ten JSOL, SOL borrowed to 97 % of the category's borrow limit, beyond
+    // what the reserve's own 65 % LTV would allow.
+    let emode = borrower(&mut m, [60; 32], &[(jsol, 10.0)], SOL, 0.0).await;
+    let view = m.view().await.unwrap();
+    ballast_app::wallet::set_emode(&mut m.chain, &view, &emode.keypair, &emode.obligation, 2)
+        .await
+        .unwrap();
+    let units = support::borrowable(&mut m, &emode.obligation, SOL, 0.97).await;
+    let sol_reserve = m.assets[SOL].reserve;
+    ballast_app::wallet::borrow(
+        &mut m.chain,
+        &view,
+        &emode.keypair,
+        &emode.obligation,
+        &sol_reserve,
+        units,
+    )
+    .await
+    .unwrap();
+    assert!(
+        units > m.tokens(SOL, 9.0),
+        "{units}: more than the reserve's LTV allows"
+    );
+    // Isolated on WIF: 20 000 WIF, USDC to 97 % of the borrow limit.
+    let isolated = borrower(&mut m, [61; 32], &[(wif, 20_000.0)], USDC, 0.97).await;
+    let wif_reserve = m.assets[wif].reserve;
+    let counter =
+        |view: &ballast_client::view::MarketView| view.reserves[&wif_reserve].reserve.isolated_debt;
+    let state = ballast_app::wallet::read_obligation(&mut m.chain, &isolated.obligation)
+        .await
+        .unwrap();
+    assert_eq!(state.isolated_collateral, wif_reserve);
+    assert_eq!(counter(&m.view().await.unwrap()), state.isolated_debt());
+    // JSOL −8 %, WIF −40 %: both under water.
+    m.advance(60, &[]).await.unwrap();
+    m.publish(jsol, 165.0 * 0.92).await.unwrap();
+    m.publish(wif, 1.2).await.unwrap();
+    assert!(is_liquidatable(&mut m, &emode.obligation).await);
+    assert!(is_liquidatable(&mut m, &isolated.obligation).await);
+
+    let mut keeper = Keeper::new(KeeperConfig::new(m.market));
+    let pass = keeper.pass(&mut m.chain).await.expect("pass");
+    let liquidated = liquidated_obligations(&pass);
+    for b in [&emode, &isolated] {
+        assert!(liquidated.contains(&b.obligation.to_string()), "{pass:#?}");
+        assert!(!is_liquidatable(&mut m, &b.obligation).await);
+    }
+    let after = ballast_app::wallet::read_obligation(&mut m.chain, &isolated.obligation)
+        .await
+        .unwrap();
+    assert!(
+        after.isolated_debt() < state.isolated_debt(),
+        "the liquidation released"
+    );
+    let view = m.view().await.unwrap();
+    let isolated_records = if after.isolated_collateral == wif_reserve {
+        after.isolated_debt()
+    } else {
+        0
+    };
+    assert_eq!(counter(&view), isolated_records, "Σ records = counter");
+    let emode_after = ballast_app::wallet::read_obligation(&mut m.chain, &emode.obligation)
+        .await
+        .unwrap();
+    assert_eq!(emode_after.emode_category, 2, "still in e-mode");
+}

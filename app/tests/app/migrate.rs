@@ -5,10 +5,116 @@ use ballast_app::migrate::{self, MarketFile};
 
 use crate::support::START;
 
+use ballast::math::WAD;
+use ballast::state::EmodeCategory;
+use ballast_app::wallet;
+use solana_sdk::signature::{Keypair, Signer};
+
+/// The file's risk modes, applied by `migrate` on the embedded bank: WIF isolated with its
+/// ceiling, the stablecoins and the SOL pair in their categories; a borrower in the SOL category
+/// borrows beyond the reserves' LTV, within the category's, and `health` shows the mode.
+#[tokio::test]
+async fn the_localnet_file_lists_an_isolated_token_and_two_emode_categories() {
+    let mut m = LocalMarket::localnet(43, START).await.unwrap();
+    let view = m.view().await.unwrap();
+    assert_eq!(
+        view.market.emode_categories[..2],
+        [
+            EmodeCategory {
+                ltv_bps: 9_200,
+                liquidation_threshold_bps: 9_500,
+                min_liquidation_bonus_bps: 100,
+                max_liquidation_bonus_bps: 400,
+            },
+            EmodeCategory {
+                ltv_bps: 8_800,
+                liquidation_threshold_bps: 9_100,
+                min_liquidation_bonus_bps: 200,
+                max_liquidation_bonus_bps: 600,
+            },
+        ]
+    );
+    let config = |symbol: &str| wallet::find_reserve(&view, symbol).unwrap().1.config;
+    for (symbol, category, borrowable) in [
+        ("USDC", 1, true),
+        ("USDT", 1, true),
+        ("SOL", 2, false),
+        ("JSOL", 2, false),
+        ("BTC", 0, false),
+        ("WIF", 0, false),
+    ] {
+        let c = config(symbol);
+        assert_eq!(
+            (c.emode_category, c.borrowable_in_isolation, c.isolated),
+            (category, borrowable, symbol == "WIF"),
+            "{symbol}"
+        );
+    }
+    assert_eq!(config("WIF").debt_ceiling, 250_000 * WAD);
+
+    // Ten JSOL at $165 (strict 164.835): borrow limit 1 071.43 at the reserve's 65 % LTV,
+    // 1 450.55 in the SOL category at 88 %. Nine SOL at $150 owe 1 351.35 (strict).
+    let sol = m.asset_named("SOL").unwrap();
+    let jsol = m.asset_named("JSOL").unwrap();
+    let lender = Keypair::new_from_array([143; 32]);
+    let lender_obligation = m.user(&lender).await.unwrap();
+    let units = m.tokens(sol, 1_000.0);
+    m.mint(&lender.pubkey(), sol, units).await.unwrap();
+    let (sol_reserve, jsol_reserve) = (m.assets[sol].reserve, m.assets[jsol].reserve);
+    wallet::deposit(
+        &mut m.chain,
+        &view,
+        &lender,
+        &lender_obligation,
+        &sol_reserve,
+        units,
+    )
+    .await
+    .unwrap();
+    let owner = Keypair::new_from_array([144; 32]);
+    let obligation = m.user(&owner).await.unwrap();
+    let units = m.tokens(jsol, 10.0);
+    m.mint(&owner.pubkey(), jsol, units).await.unwrap();
+    wallet::deposit(
+        &mut m.chain,
+        &view,
+        &owner,
+        &obligation,
+        &jsol_reserve,
+        units,
+    )
+    .await
+    .unwrap();
+    let nine = m.tokens(sol, 9.0);
+    let refused =
+        wallet::borrow(&mut m.chain, &view, &owner, &obligation, &sol_reserve, nine).await;
+    assert!(
+        format!("{:#}", refused.unwrap_err()).contains("BorrowLimitExceeded"),
+        "beyond the reserve's LTV"
+    );
+    wallet::set_emode(&mut m.chain, &view, &owner, &obligation, 2)
+        .await
+        .unwrap();
+    wallet::borrow(&mut m.chain, &view, &owner, &obligation, &sol_reserve, nine)
+        .await
+        .unwrap();
+    let view = m.view().await.unwrap();
+    let state = wallet::read_obligation(&mut m.chain, &obligation)
+        .await
+        .unwrap();
+    let report = wallet::health_report(&view, &obligation, &state).unwrap();
+    assert_eq!(report.mode, "e-mode 2 (LTV 88%, LT 91%, bonus 2%–6%)");
+    assert!(wallet::health_text(&report).contains("mode e-mode 2 (LTV 88%"));
+}
+
 #[tokio::test]
 async fn migrating_twice_changes_nothing_the_second_time() {
     let mut m = LocalMarket::localnet(40, START).await.unwrap();
-    assert_eq!(m.migration.len(), 4, "create market + three reserves");
+    assert_eq!(
+        m.migration.len(),
+        9,
+        "create market + two e-mode categories + six reserves"
+    );
     let file = MarketFile::parse(migrate::LOCALNET).unwrap();
     let again = migrate::plan(&mut m.chain, &file).await.unwrap();
     assert!(again.is_empty(), "{:?}", migrate::describe(&again));

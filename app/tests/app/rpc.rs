@@ -290,7 +290,11 @@ async fn the_wallet_commands_migrate_and_the_keeper_tell_the_same_story_over_rpc
     // migrate: the plan (human and JSON) is the bank's plan; apply; the re-plan is empty.
     let plan = migrate::plan(&mut t.bank.chain, &file).await.unwrap();
     let lines = migrate::describe(&plan);
-    assert_eq!(plan.len(), 4, "create market + three reserves");
+    assert_eq!(
+        plan.len(),
+        9,
+        "create market + two e-mode categories + six reserves"
+    );
     let dry = ballast(
         &t.url,
         &t.dir,
@@ -325,7 +329,7 @@ async fn the_wallet_commands_migrate_and_the_keeper_tell_the_same_story_over_rpc
         &["migrate", "--config", &config],
     );
     assert!(
-        applied.human().ends_with("applied 4 steps\n"),
+        applied.human().ends_with("applied 9 steps\n"),
         "{}",
         applied.stdout
     );
@@ -815,7 +819,7 @@ async fn the_flash_keeper_binary_liquidates_over_rpc_through_its_lookup_table() 
         &["migrate", "--config", &config],
     );
     assert!(
-        applied.human().ends_with("applied 4 steps\n"),
+        applied.human().ends_with("applied 9 steps\n"),
         "{}",
         applied.stdout
     );

@@ -19,18 +19,19 @@ async fn market_show_and_reserve_list_read_the_market() {
     let view = m.view().await.unwrap();
     let report = wallet::market_report(&view);
     assert_eq!(report.admin, m.admin.pubkey().to_string());
-    assert_eq!(report.reserves.len(), 3);
+    assert_eq!(report.reserves.len(), 6);
     let rows = wallet::reserve_list(&view).unwrap();
     assert_eq!(
         rows.iter().map(|r| r.symbol.as_str()).collect::<Vec<_>>(),
-        ["BTC", "SOL", "USDC"]
+        ["BTC", "JSOL", "SOL", "USDC", "USDT", "WIF"]
     );
     let usdc = rows.iter().find(|r| r.symbol == "USDC").unwrap();
     assert_eq!(usdc.deposits, "5,000,000.00");
     assert_eq!(usdc.share_value, "1.000000");
     assert!(wallet::reserve_table(&rows).contains("share value"));
     let json = serde_json::to_value(&rows).unwrap();
-    assert_eq!(json[2]["utilization"], "0.00%");
+    assert_eq!(json[3]["symbol"], "USDC");
+    assert_eq!(json[3]["utilization"], "0.00%");
     // Main error: a market that is not there.
     let nowhere = anchor_lang::prelude::Pubkey::new_unique();
     let missing = ballast_client::view::MarketView::load(&mut m.chain, &nowhere).await;

@@ -513,7 +513,14 @@ fn fixtures() -> Value {
             u64::MAX,
             Some(&sol.reserve),
         ),
-        client::set_emode(&w.borrower, &w.market, &borrower_key, &borrower, 2, &oracle_of),
+        client::set_emode(
+            &w.borrower,
+            &w.market,
+            &borrower_key,
+            &borrower,
+            2,
+            &oracle_of,
+        ),
         client::update_market(
             &key(5),
             &w.market,

@@ -133,6 +133,11 @@ pub enum Action {
         asset: usize,
         enabled: bool,
     },
+    /// Enter e-mode `category` (0 leaves; 3 is not listed).
+    SetEmode {
+        user: usize,
+        category: u8,
+    },
     FundReserve {
         user: usize,
         asset: usize,
@@ -350,6 +355,9 @@ impl fmt::Display for Action {
                 asset(a),
                 amount
             ),
+            Action::SetEmode { user, category } => {
+                write!(f, "{} sets e-mode {category}", ACTORS[user])
+            }
             Action::CollectFees { asset: a } => write!(f, "anyone collects {} fees", asset(a)),
             Action::Liquidate {
                 liquidator,
@@ -518,12 +526,13 @@ impl fmt::Display for Action {
 }
 
 /// Instruction kinds, for the report.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "deposit",
     "withdraw",
     "borrow",
     "repay",
     "set_collateral",
+    "set_emode",
     "fund_reserve",
     "collect_fees",
     "liquidate",
@@ -543,15 +552,16 @@ impl Action {
             Action::Borrow { .. } => 2,
             Action::Repay { .. } => 3,
             Action::SetCollateral { .. } => 4,
-            Action::FundReserve { .. } => 5,
-            Action::CollectFees { .. } => 6,
-            Action::Liquidate { .. } | Action::OlderPullUpdate { .. } => 7,
-            Action::RealizeBadDebt { .. } => 8,
-            Action::ConfigPreset { .. } => 9,
-            Action::Pause { asset: Some(_), .. } => 9,
-            Action::LiquidationPreset { .. } | Action::Pause { asset: None, .. } => 10,
-            Action::Flash { .. } => 11,
-            _ => 12,
+            Action::SetEmode { .. } => 5,
+            Action::FundReserve { .. } => 6,
+            Action::CollectFees { .. } => 7,
+            Action::Liquidate { .. } | Action::OlderPullUpdate { .. } => 8,
+            Action::RealizeBadDebt { .. } => 9,
+            Action::ConfigPreset { .. } => 10,
+            Action::Pause { asset: Some(_), .. } => 10,
+            Action::LiquidationPreset { .. } | Action::Pause { asset: None, .. } => 11,
+            Action::Flash { .. } => 12,
+            _ => 13,
         }
     }
 
@@ -562,6 +572,7 @@ impl Action {
             | Action::Withdraw { user, .. }
             | Action::Borrow { user, .. }
             | Action::SetCollateral { user, .. }
+            | Action::SetEmode { user, .. }
             | Action::FundReserve { user, .. }
             | Action::DustDeposit { user, .. }
             | Action::DustLoan { user, .. }
@@ -607,7 +618,7 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
     let kind = if LENDERS.contains(&user) {
         rng.pick(&[0, 0, 0, 1, 1, 3, 5])
     } else if BORROWERS.contains(&user) {
-        rng.pick(&[0, 0, 2, 2, 2, 3, 3, 4, 1, 6])
+        rng.pick(&[0, 0, 2, 2, 2, 3, 3, 4, 1, 6, 7])
     } else {
         rng.below(10)
     };
@@ -663,6 +674,10 @@ fn user_action(rng: &mut Rng, user: usize) -> Action {
             asset: rng.below(3) as usize,
             fund: rng.chance(60),
             instruction: rng.below(VAULT_INSTRUCTIONS.len() as u64) as u8,
+        },
+        7 if BORROWERS.contains(&user) || rng.chance(40) => Action::SetEmode {
+            user,
+            category: rng.pick(&[0, 1, 1, 2, 3]),
         },
         // The attacker and the liquidator wrap their moves in flash loans.
         8 | 9 => Action::Flash {

@@ -15,10 +15,14 @@ use ballast::math::health::HealthTotals;
 use ballast::math::liquidation::max_repay_value;
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::math::{BPS, VIRTUAL_ASSETS, VIRTUAL_SHARES, WAD};
-use ballast::state::{LiquidationConfig, Market, Obligation, Reserve, RESERVE_FROZEN};
+use ballast::state::{
+    CollateralParams, EmodeCategory, LiquidationConfig, Market, Obligation, Reserve, RESERVE_FROZEN,
+};
 use ballast_bank::pyth::{self, Feed};
 use ballast_client as client;
-use ballast_tests::fixture::{default_liquidation_config, Harness, TxResult, User, SOL, USDC};
+use ballast_tests::fixture::{
+    default_liquidation_config, isolation_inconsistency, Harness, TxResult, User, BTC, SOL, USDC,
+};
 use num_bigint::BigInt;
 use solana_sdk::account::Account;
 use solana_sdk::signature::Signer;
@@ -27,6 +31,41 @@ use solana_sdk::transaction::TransactionError;
 use crate::actions::{Action, Amount, ACTORS, ATTACKERS};
 
 /// Tokens each actor starts with, per asset (USDC, BTC, SOL).
+/// The fuzz market's e-mode categories (1: USDC + SOL, 2: listed, no reserve — BTC is isolated).
+pub const FUZZ_EMODE: [EmodeCategory; 4] = [
+    EmodeCategory {
+        ltv_bps: 8_500,
+        liquidation_threshold_bps: 8_800,
+        min_liquidation_bonus_bps: 200,
+        max_liquidation_bonus_bps: 800,
+    },
+    EmodeCategory {
+        ltv_bps: 8_000,
+        liquidation_threshold_bps: 8_500,
+        min_liquidation_bonus_bps: 200,
+        max_liquidation_bonus_bps: 1_000,
+    },
+    EmodeCategory {
+        ltv_bps: 0,
+        liquidation_threshold_bps: 0,
+        min_liquidation_bonus_bps: 0,
+        max_liquidation_bonus_bps: 0,
+    },
+    EmodeCategory {
+        ltv_bps: 0,
+        liquidation_threshold_bps: 0,
+        min_liquidation_bonus_bps: 0,
+        max_liquidation_bonus_bps: 0,
+    },
+];
+/// BTC's debt ceiling in the fuzz market ($1 000 000: it binds now and then).
+const BTC_DEBT_CEILING: u128 = 1_000_000 * WAD;
+
+/// Collateral parameters of `obligation`'s deposit in a reserve configured `config`.
+fn params(obligation: &Obligation, config: &ballast::state::ReserveConfig) -> CollateralParams {
+    CollateralParams::of(&FUZZ_EMODE, obligation.emode_category, config)
+}
+
 const ENDOWMENT: [u64; 3] = [2_000_000_000_000, 10_000_000_000, 20_000_000_000_000];
 
 /// An invariant violation or a liveness failure: `(kind, details)`.
@@ -160,6 +199,32 @@ fn is_error(result: &TxResult, expected: BallastError) -> bool {
 impl World {
     pub async fn new() -> World {
         let mut h = Harness::new().await;
+        // E-mode: category 1 holds USDC and SOL, category 2 BTC; BTC is isolated collateral
+        // with a $1 000 000 ceiling and USDC borrowable against it.
+        let admin = h.admin.insecure_clone();
+        for (id, category) in FUZZ_EMODE.iter().enumerate().take(2) {
+            h.update_market(
+                &admin,
+                MarketUpdate::SetEmodeCategory {
+                    id: id as u8 + 1,
+                    category: *category,
+                },
+            )
+            .await
+            .expect("category");
+        }
+        for (asset, emode_category) in [(USDC, 1), (SOL, 1), (BTC, 0)] {
+            let mut config = h.reserve(asset).await.config;
+            config.emode_category = emode_category;
+            config.borrowable_in_isolation = asset == USDC;
+            if asset == BTC {
+                config.isolated = true;
+                config.debt_ceiling = BTC_DEBT_CEILING;
+            }
+            h.update_reserve(&admin, asset, ReserveUpdate::Config(config))
+                .await
+                .expect("modes");
+        }
         let mut users = vec![];
         for _ in ACTORS {
             let user = h.user().await;
@@ -284,11 +349,12 @@ impl World {
             let tokens = reserve.tokens_for_shares(deposit.shares).ok()?;
             let value =
                 value_wad_floor(u128::from(tokens), reserve.decimals, spot(&feeds[index])?).ok()?;
+            let params = params(obligation, &reserve.config);
             totals
                 .add_collateral(
                     value,
-                    u64::from(reserve.config.ltv_bps),
-                    u64::from(reserve.config.liquidation_threshold_bps),
+                    u64::from(params.ltv_bps),
+                    u64::from(params.liquidation_threshold_bps),
                 )
                 .ok()?;
         }
@@ -426,6 +492,7 @@ impl World {
                 asset,
                 enabled,
             } => Some(h.set_collateral(&users[user], asset, enabled).await),
+            Action::SetEmode { user, category } => Some(h.set_emode(&users[user], category).await),
             Action::FundReserve {
                 user,
                 asset,
@@ -1003,6 +1070,15 @@ impl World {
 
     /// Invariants of one state: conservation to the unit and the sums.
     fn check_books(&mut self, snap: &Snapshot) -> Check {
+        for (user, obligation) in snap.obligations.iter().enumerate() {
+            self.count(1);
+            if let Some(problem) = isolation_inconsistency(obligation) {
+                return Err(violation(
+                    "isolation",
+                    format!("{}: {problem}", crate::actions::ACTORS[user]),
+                ));
+            }
+        }
         for (asset, reserve) in snap.reserves.iter().enumerate() {
             let name = crate::actions::ASSET_NAMES[asset];
             self.count(7);
@@ -1051,6 +1127,24 @@ impl World {
                     format!(
                         "{name}: Σ scaled {scaled} vs {}, Σ shares {shares} vs {}",
                         reserve.total_scaled_debt, reserve.total_shares
+                    ),
+                ));
+            }
+            // The isolated-debt counter is exactly the sum of the records against it.
+            let records: u128 = snap
+                .obligations
+                .iter()
+                .filter(|o| o.isolated_collateral == key)
+                .map(|o| o.isolated_debt())
+                .sum();
+            if records != reserve.isolated_debt
+                || reserve.isolated_debt > reserve.config.debt_ceiling
+            {
+                return Err(violation(
+                    "isolation",
+                    format!(
+                        "{name}: Σ isolated records {records} vs counter {} (ceiling {})",
+                        reserve.isolated_debt, reserve.config.debt_ceiling
                     ),
                 ));
             }
@@ -1319,6 +1413,7 @@ impl World {
             | Action::Withdraw { user, .. }
             | Action::Borrow { user, .. }
             | Action::SetCollateral { user, .. }
+            | Action::SetEmode { user, .. }
             | Action::DustDeposit { user, .. }
             | Action::DustLoan { user, .. } => vec![user],
             Action::Repay { target, .. } | Action::RealizeBadDebt { target, .. } => vec![target],
@@ -1746,11 +1841,12 @@ fn self_health(h: &Harness, reserves: &[Reserve], obligation: &Obligation) -> Op
             spot(&h.assets[i].feed)?,
         )
         .ok()?;
+        let params = params(obligation, &reserves[i].config);
         totals
             .add_collateral(
                 value,
-                u64::from(reserves[i].config.ltv_bps),
-                u64::from(reserves[i].config.liquidation_threshold_bps),
+                u64::from(params.ltv_bps),
+                u64::from(params.liquidation_threshold_bps),
             )
             .ok()?;
     }

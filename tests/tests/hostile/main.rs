@@ -106,6 +106,27 @@ fn keypairs(scene: &Scene) -> Vec<Keypair> {
 
 async fn setup() -> Scene {
     let mut h = Harness::new().await;
+    // E-mode category 1 holds USDC (what `a` borrows), so `a` may enter it.
+    let admin = h.admin.insecure_clone();
+    h.update_market(
+        &admin,
+        MarketUpdate::SetEmodeCategory {
+            id: 1,
+            category: ballast::state::EmodeCategory {
+                ltv_bps: 9_000,
+                liquidation_threshold_bps: 9_300,
+                min_liquidation_bonus_bps: 100,
+                max_liquidation_bonus_bps: 400,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    let mut config = h.reserve(USDC).await.config;
+    config.emode_category = 1;
+    h.update_reserve(&admin, USDC, ReserveUpdate::Config(config))
+        .await
+        .unwrap();
     let lender = h.funded_user(USDC, 10_000_000_000_000).await;
     h.deposit(&lender, USDC, 5_000_000_000_000).await.unwrap();
     // a: BTC and SOL collateral, a USDC borrow (and USDC in the wallet to repay with).
@@ -281,10 +302,8 @@ fn invalid_liquidation_configs() -> Vec<(String, LiquidationConfig)> {
 }
 
 async fn targets(scene: &mut Scene) -> Vec<Target> {
-    let remaining_a = {
-        let obligation = scene.h.obligation(&scene.a.obligation).await;
-        scene.h.remaining(&obligation, false)
-    };
+    let state_a = scene.h.obligation(&scene.a.obligation).await;
+    let remaining_a = scene.h.remaining(&state_a, false);
     let remaining_a_borrow = {
         let obligation = scene.h.obligation(&scene.a.obligation).await;
         let usdc = scene.h.assets[USDC].keys.reserve;
@@ -626,6 +645,32 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
     extreme.push(("bool byte 2".into(), bad_bool));
     targets.push(Target {
         name: "set_collateral",
+        baseline: ix,
+        extreme_data: extreme,
+        permissionless_signers: vec![],
+        free_destinations: vec![],
+        remaining_from: Some(from),
+        created: vec![],
+        around: (vec![], vec![]),
+    });
+
+    // set_emode: a enters category 1 (its USDC borrow is of it; health-checked).
+    let ix = client::set_emode(&a.pubkey(), &market, &a.obligation, &state_a, 1, |r| {
+        h.oracle_of(r)
+    });
+    let from = n(&ix) - remaining_a.len();
+    let extreme = [0u8, 2, 4, 5, 255]
+        .into_iter()
+        .filter(|category| *category != 0)
+        .map(|category| {
+            (
+                format!("category {category} (not listed)"),
+                ballast::instruction::SetEmode { category }.data(),
+            )
+        })
+        .collect();
+    targets.push(Target {
+        name: "set_emode",
         baseline: ix,
         extreme_data: extreme,
         permissionless_signers: vec![],

@@ -166,9 +166,7 @@ async fn an_emode_borrower_reaches_the_category_ltv_and_is_liquidated_with_its_t
     h.refresh_prices();
     let view = h.view().await;
     let state = h.obligation(&borrower.obligation).await;
-    let (valuation, totals) = view
-        .valuate(&state, PricePolicyKind::Liquidation)
-        .unwrap();
+    let (valuation, totals) = view.valuate(&state, PricePolicyKind::Liquidation).unwrap();
     assert_eq!(totals.liquidation_weighted_collateral, 1_638 * WAD);
     assert_eq!(totals.debt_value, 1_680 * WAD);
     assert_eq!(totals.health_factor_wad().unwrap(), 975 * WAD / 1_000);
@@ -186,11 +184,8 @@ async fn an_emode_borrower_reaches_the_category_ltv_and_is_liquidated_with_its_t
         )
         .unwrap();
     assert_eq!(request.collateral_liquidation_threshold_bps, 9_100);
-    let outcome = size_liquidation(
-        &h.market_state().await.liquidation.settings(),
-        &request,
-    )
-    .unwrap();
+    let outcome =
+        size_liquidation(&h.market_state().await.liquidation.settings(), &request).unwrap();
     assert_eq!(outcome.bonus_bps, 450);
     assert_eq!(outcome.repay_tokens, 5_250_000_000);
     assert_eq!(outcome.seize_tokens, 4_876_666_666);
@@ -210,8 +205,14 @@ async fn an_emode_borrower_reaches_the_category_ltv_and_is_liquidated_with_its_t
         outcome.seize_tokens - outcome.fee_tokens,
         "the liquidator received the seizure less the fund's fee"
     );
-    assert_eq!(outcome.fee_tokens, 42_000_000, "a fifth of the 37.80 bonus at $180");
-    assert_eq!(debt_of(&mut h, &borrower.obligation, M_SOL).await, 5_250_000_000);
+    assert_eq!(
+        outcome.fee_tokens, 42_000_000,
+        "a fifth of the 37.80 bonus at $180"
+    );
+    assert_eq!(
+        debt_of(&mut h, &borrower.obligation, M_SOL).await,
+        5_250_000_000
+    );
     assert!(h.reserve(M_JSOL).await.total_shares < jsol_fund_before);
     let after = view_health(&mut h, &borrower.obligation).await;
     assert!(after > 975 * WAD / 1_000, "health improved: {after}");
@@ -223,9 +224,7 @@ async fn an_emode_borrower_reaches_the_category_ltv_and_is_liquidated_with_its_t
 async fn view_health(h: &mut Harness, obligation: &anchor_lang::prelude::Pubkey) -> u128 {
     let view = h.view().await;
     let state: Obligation = h.obligation(obligation).await;
-    let (_, totals) = view
-        .valuate(&state, PricePolicyKind::Liquidation)
-        .unwrap();
+    let (_, totals) = view.valuate(&state, PricePolicyKind::Liquidation).unwrap();
     totals.health_factor_wad().unwrap()
 }
 
@@ -239,9 +238,14 @@ async fn the_isolated_ceiling_refuses_the_next_borrow_and_every_release_is_exact
     let borrower = h.lender(M_WIF, 20_000 * WIF_UNIT).await;
     let state = h.obligation(&borrower.obligation).await;
     let wif = h.assets[M_WIF].keys.reserve;
-    assert_eq!(state.isolated_collateral, wif, "the WIF deposit is isolated");
+    assert_eq!(
+        state.isolated_collateral, wif,
+        "the WIF deposit is isolated"
+    );
     // 4 000 USDC at the strict debt price 1.001: 4 004 counted against the ceiling.
-    h.borrow(&borrower, M_USDC, 4_000 * USDC_UNIT).await.unwrap();
+    h.borrow(&borrower, M_USDC, 4_000 * USDC_UNIT)
+        .await
+        .unwrap();
     assert_eq!(h.reserve(M_WIF).await.isolated_debt, 4_004 * WAD);
     assert_eq!(
         h.obligation(&borrower.obligation).await.isolated_debt(),
@@ -267,7 +271,10 @@ async fn the_isolated_ceiling_refuses_the_next_borrow_and_every_release_is_exact
     h.deposit(&borrower, M_SOL, SOL_UNIT).await.unwrap();
     let state = h.obligation(&borrower.obligation).await;
     assert!(
-        !state.deposit(&h.assets[M_SOL].keys.reserve).unwrap().collateral_enabled,
+        !state
+            .deposit(&h.assets[M_SOL].keys.reserve)
+            .unwrap()
+            .collateral_enabled,
         "a deposit beside isolated collateral opens disabled"
     );
     assert_eq!(
@@ -281,7 +288,10 @@ async fn the_isolated_ceiling_refuses_the_next_borrow_and_every_release_is_exact
         Err(custom_error(BallastError::DebtCeilingExceeded))
     );
     h.borrow(&second, M_USDC, 995 * USDC_UNIT).await.unwrap();
-    assert_eq!(h.reserve(M_WIF).await.isolated_debt, 4_999_995 * WAD / 1_000);
+    assert_eq!(
+        h.reserve(M_WIF).await.isolated_debt,
+        4_999_995 * WAD / 1_000
+    );
 
     // Repaying half releases half of the record, exactly: 2 002.
     h.repay(&borrower, &borrower.obligation, M_USDC, 2_000 * USDC_UNIT)
@@ -336,7 +346,9 @@ async fn an_isolated_obligation_is_liquidated_and_written_off_and_its_record_goe
         .await
         .unwrap();
     let borrower = h.lender(M_WIF, 20_000 * WIF_UNIT).await;
-    h.borrow(&borrower, M_USDC, 4_000 * USDC_UNIT).await.unwrap();
+    h.borrow(&borrower, M_USDC, 4_000 * USDC_UNIT)
+        .await
+        .unwrap();
     assert_eq!(h.reserve(M_WIF).await.isolated_debt, 4_004 * WAD);
     // WIF falls to $0.38: collateral 7 600, weighted 50 % = 3 800, debt 4 000: HF 0.95, the
     // close factor still applies: 2 000 USDC repaid, half the record (2 002) released.
@@ -351,7 +363,10 @@ async fn an_isolated_obligation_is_liquidated_and_written_off_and_its_record_goe
         8_000 * USDC_UNIT,
         "2 000 USDC repaid"
     );
-    assert_eq!(debt_of(&mut h, &borrower.obligation, M_USDC).await, 2_000 * USDC_UNIT);
+    assert_eq!(
+        debt_of(&mut h, &borrower.obligation, M_USDC).await,
+        2_000 * USDC_UNIT
+    );
     assert_eq!(h.reserve(M_WIF).await.isolated_debt, 2_002 * WAD);
     assert_eq!(
         h.obligation(&borrower.obligation).await.isolated_debt(),
@@ -374,7 +389,10 @@ async fn an_isolated_obligation_is_liquidated_and_written_off_and_its_record_goe
     assert_eq!(state.isolated_collateral, Default::default());
     assert_eq!(h.reserve(M_WIF).await.isolated_debt, 0);
     let received = h.balance(&liquidator.tokens[M_WIF]).await - wif_before;
-    assert!(received > 0 && received <= wif_left, "{received} of {wif_left}");
+    assert!(
+        received > 0 && received <= wif_left,
+        "{received} of {wif_left}"
+    );
     let usdc = h.reserve(M_USDC).await;
     assert!(usdc.cumulative_fund_covered_wad > 0, "the fund paid first");
     h.check_invariants(&all(&[&usdc_lender, &borrower, &liquidator, &contributor]))

@@ -192,6 +192,7 @@ pub enum Action {
     WithdrawWithDebt,
     Borrow,
     DisableCollateral,
+    SetEmode,
     Repay,
     RepayOnBehalf,
     Liquidate,
@@ -200,12 +201,13 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Deposit,
         Action::WithdrawNoDebt,
         Action::WithdrawWithDebt,
         Action::Borrow,
         Action::DisableCollateral,
+        Action::SetEmode,
         Action::Repay,
         Action::RepayOnBehalf,
         Action::Liquidate,
@@ -216,9 +218,10 @@ impl Action {
     /// PROTOCOL.md §4: which price policy the instruction reads prices under, if any.
     pub fn policy(self) -> Option<PricePolicyKind> {
         match self {
-            Action::WithdrawWithDebt | Action::Borrow | Action::DisableCollateral => {
-                Some(PricePolicyKind::Strict)
-            }
+            Action::WithdrawWithDebt
+            | Action::Borrow
+            | Action::DisableCollateral
+            | Action::SetEmode => Some(PricePolicyKind::Strict),
             Action::Liquidate | Action::RealizeBadDebt => Some(PricePolicyKind::Liquidation),
             Action::Deposit
             | Action::WithdrawNoDebt
@@ -235,6 +238,7 @@ impl Action {
             Action::WithdrawWithDebt => "withdraw, with debt",
             Action::Borrow => "borrow",
             Action::DisableCollateral => "disable collateral",
+            Action::SetEmode => "set e-mode, with debt",
             Action::Repay => "repay",
             Action::RepayOnBehalf => "repay on behalf",
             Action::Liquidate => "liquidate",
@@ -251,7 +255,12 @@ impl Action {
     fn expected_after_move(self, failure: Failure) -> Outcome {
         let crash = failure == Failure::CrashBetweenSlots;
         match self {
-            Action::WithdrawWithDebt | Action::Borrow | Action::DisableCollateral if crash => {
+            Action::WithdrawWithDebt
+            | Action::Borrow
+            | Action::DisableCollateral
+            | Action::SetEmode
+                if crash =>
+            {
                 Outcome::rejected(BallastError::BorrowLimitExceeded)
             }
             Action::Liquidate if !crash => Outcome::rejected(BallastError::ObligationHealthy),
@@ -316,6 +325,8 @@ const COLLATERAL_USD: u64 = 12_000;
 const MODERATE_DEBT: u64 = 6_000_000_000;
 /// Debt of the scenarios that end underwater: 8 900 USDC.
 const HEAVY_DEBT: u64 = 8_900_000_000;
+/// The e-mode category of the matrix's market (it holds USDC).
+const EMODE_CATEGORY: u8 = 1;
 /// What the liquidator offers to repay: as much as allowed, as the reference keeper does (the
 /// close factor clips it; below the buffer the liquidation closes a position).
 const LIQUIDATION_REPAY: u64 = u64::MAX;
@@ -353,6 +364,14 @@ async fn prepare(h: &mut Harness, action: Action, source: Source) -> Subject {
                     .await
                     .expect("deposit");
             }
+            h.borrow(&owner, USDC, MODERATE_DEBT).await.expect("borrow");
+            owner
+        }
+        Action::SetEmode => {
+            // The borrow scenario's position, already borrowed: entering the category (which
+            // holds USDC, the debt) re-checks the borrow limit under strict prices.
+            let owner = new_user(h, &[(s, collateral)]).await;
+            h.deposit(&owner, s, collateral).await.expect("deposit");
             h.borrow(&owner, USDC, MODERATE_DEBT).await.expect("borrow");
             owner
         }
@@ -425,6 +444,21 @@ async fn act(
                 &h.assets[source.second_collateral()].keys.reserve,
                 false,
                 remaining,
+            );
+            h.send(&[ix], &[&owner.keypair]).await
+        }
+        Action::SetEmode => {
+            let swapped = h.assets[s].keys.reserve;
+            let ix = client::set_emode(
+                &owner.pubkey(),
+                &h.market,
+                &owner.obligation,
+                &obligation,
+                EMODE_CATEGORY,
+                |reserve| match oracle {
+                    Some(account) if *reserve == swapped => account,
+                    _ => h.oracle_of(reserve),
+                },
             );
             h.send(&[ix], &[&owner.keypair]).await
         }
@@ -763,6 +797,11 @@ async fn verify(
                 problems.push("the second collateral is still collateral".to_string());
             }
         }
+        Action::SetEmode => {
+            if obligation.emode_category != EMODE_CATEGORY {
+                problems.push("the obligation is not in the category".to_string());
+            }
+        }
         Action::Repay | Action::RepayOnBehalf => {
             let amount = worth(h, s, 1_000);
             let payer = if action == Action::Repay {
@@ -830,6 +869,31 @@ async fn verify(
 pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
     let s = source.subject();
     let mut h = Harness::new().await;
+    // E-mode category `EMODE_CATEGORY` holds USDC, what every scenario borrows.
+    let admin = h.admin.insecure_clone();
+    h.update_market(
+        &admin,
+        ballast::instructions::MarketUpdate::SetEmodeCategory {
+            id: EMODE_CATEGORY,
+            category: ballast::state::EmodeCategory {
+                ltv_bps: 9_000,
+                liquidation_threshold_bps: 9_300,
+                min_liquidation_bonus_bps: 100,
+                max_liquidation_bonus_bps: 400,
+            },
+        },
+    )
+    .await
+    .expect("category");
+    let mut config = h.reserve(USDC).await.config;
+    config.emode_category = EMODE_CATEGORY;
+    h.update_reserve(
+        &admin,
+        USDC,
+        ballast::instructions::ReserveUpdate::Config(config),
+    )
+    .await
+    .expect("USDC in the category");
     let liquidity = [
         (USDC, worth(&h, USDC, 1_000_000)),
         (s, worth(&h, s, 1_000_000)),
