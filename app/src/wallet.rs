@@ -376,6 +376,8 @@ pub struct MarketReport {
     pub dust_usd: String,
     pub bad_debt_collateral_dust_usd: String,
     pub reserves: Vec<String>,
+    /// Listed e-mode categories: `id: parameters (member reserves)`.
+    pub emode_categories: Vec<String>,
 }
 
 pub fn market_report(view: &MarketView) -> MarketReport {
@@ -400,7 +402,36 @@ pub fn market_report(view: &MarketView) -> MarketReport {
             .values()
             .map(|e| format!("{} {}", symbol(&e.reserve.mint), e.key))
             .collect(),
+        emode_categories: (1..=m.emode_categories.len() as u8)
+            .filter_map(|id| {
+                let category = m.emode_category(id).ok()?;
+                let mut members: Vec<String> = view
+                    .reserves
+                    .values()
+                    .filter(|e| e.reserve.config.emode_category == id)
+                    .map(|e| symbol(&e.reserve.mint))
+                    .collect();
+                members.sort();
+                Some(format!(
+                    "{id}: {} ({})",
+                    category_text(category),
+                    members.join(", ")
+                ))
+            })
+            .collect(),
     }
+}
+
+/// An e-mode category's parameters in words.
+fn category_text(category: &ballast::state::EmodeCategory) -> String {
+    let bps = |v: u16| format!("{}%", f64::from(v) / 100.0);
+    format!(
+        "LTV {}, LT {}, bonus {}–{}",
+        bps(category.ltv_bps),
+        bps(category.liquidation_threshold_bps),
+        bps(category.min_liquidation_bonus_bps),
+        bps(category.max_liquidation_bonus_bps)
+    )
 }
 
 /// `ballast market show` for a person: one `key value` line per field.
@@ -554,16 +585,12 @@ pub fn health_report(
 /// `obligation`'s risk mode in words: its e-mode category and parameters, its isolated
 /// collateral with the ceiling's use (the obligation's record, the reserve's total, the ceiling).
 pub fn mode_text(view: &MarketView, obligation: &Obligation) -> String {
-    let bps = |v: u16| format!("{}%", f64::from(v) / 100.0);
     let mut parts = vec![];
     if let Ok(category) = view.market.emode_category(obligation.emode_category) {
         parts.push(format!(
-            "e-mode {} (LTV {}, LT {}, bonus {}–{})",
+            "e-mode {} ({})",
             obligation.emode_category,
-            bps(category.ltv_bps),
-            bps(category.liquidation_threshold_bps),
-            bps(category.min_liquidation_bonus_bps),
-            bps(category.max_liquidation_bonus_bps)
+            category_text(category)
         ));
     }
     let isolated = obligation.isolated_collateral;

@@ -80,6 +80,14 @@ pub fn feed_id(index: usize) -> [u8; 32] {
     [index as u8 + 1; 32]
 }
 
+/// An e-mode category for stablecoin suites: LTV 90 %, LT 93 %, bonus 1–4 %.
+pub const STABLE_EMODE_CATEGORY: ballast::state::EmodeCategory = ballast::state::EmodeCategory {
+    ltv_bps: 9_000,
+    liquidation_threshold_bps: 9_300,
+    min_liquidation_bonus_bps: 100,
+    max_liquidation_bonus_bps: 400,
+};
+
 /// A defensible default: LTV 75 %, LT 80 %, bonus 2–10 % with 20 % of it to the fund, reserve
 /// factor 10 %, insurance 5 %, kinked curve 1 % / 4 % to 80 % / +75 % above, strict oracle
 /// 60 s / 2 %, liquidation oracle 300 s / 10 %, one confidence interval of haircut.
@@ -751,6 +759,27 @@ impl Harness {
             remaining,
         );
         self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// The admin lists e-mode category `id` with `category` and puts the reserves of `assets`
+    /// in it.
+    pub async fn list_emode_category(
+        &mut self,
+        id: u8,
+        category: ballast::state::EmodeCategory,
+        assets: &[usize],
+    ) {
+        let admin = self.admin.insecure_clone();
+        self.update_market(&admin, MarketUpdate::SetEmodeCategory { id, category })
+            .await
+            .expect("category listed");
+        for &asset in assets {
+            let mut config = self.reserve(asset).await.config;
+            config.emode_category = id;
+            self.update_reserve(&admin, asset, ReserveUpdate::Config(config))
+                .await
+                .expect("reserve in the category");
+        }
     }
 
     /// The market as a client reads it (`MarketView`): market, reserves, oracles, the clock.

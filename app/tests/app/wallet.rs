@@ -20,6 +20,13 @@ async fn market_show_and_reserve_list_read_the_market() {
     let report = wallet::market_report(&view);
     assert_eq!(report.admin, m.admin.pubkey().to_string());
     assert_eq!(report.reserves.len(), 6);
+    assert_eq!(
+        report.emode_categories,
+        [
+            "1: LTV 92%, LT 95%, bonus 1%–4% (USDC, USDT)",
+            "2: LTV 88%, LT 91%, bonus 2%–6% (JSOL, SOL)"
+        ]
+    );
     let rows = wallet::reserve_list(&view).unwrap();
     assert_eq!(
         rows.iter().map(|r| r.symbol.as_str()).collect::<Vec<_>>(),

@@ -24,7 +24,8 @@ use ballast::state::{LiquidationConfig, ReserveConfig};
 use ballast_bank::pyth;
 use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
 use ballast_tests::fixture::{
-    default_liquidation_config, default_reserve_config, feed_id, Harness, User, BTC, SOL, USDC,
+    default_liquidation_config, default_reserve_config, feed_id, Harness, User, BTC, SOL,
+    STABLE_EMODE_CATEGORY, USDC,
 };
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
@@ -107,26 +108,8 @@ fn keypairs(scene: &Scene) -> Vec<Keypair> {
 async fn setup() -> Scene {
     let mut h = Harness::new().await;
     // E-mode category 1 holds USDC (what `a` borrows), so `a` may enter it.
-    let admin = h.admin.insecure_clone();
-    h.update_market(
-        &admin,
-        MarketUpdate::SetEmodeCategory {
-            id: 1,
-            category: ballast::state::EmodeCategory {
-                ltv_bps: 9_000,
-                liquidation_threshold_bps: 9_300,
-                min_liquidation_bonus_bps: 100,
-                max_liquidation_bonus_bps: 400,
-            },
-        },
-    )
-    .await
-    .unwrap();
-    let mut config = h.reserve(USDC).await.config;
-    config.emode_category = 1;
-    h.update_reserve(&admin, USDC, ReserveUpdate::Config(config))
-        .await
-        .unwrap();
+    h.list_emode_category(1, STABLE_EMODE_CATEGORY, &[USDC])
+        .await;
     let lender = h.funded_user(USDC, 10_000_000_000_000).await;
     h.deposit(&lender, USDC, 5_000_000_000_000).await.unwrap();
     // a: BTC and SOL collateral, a USDC borrow (and USDC in the wallet to repay with).

@@ -870,30 +870,8 @@ pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
     let s = source.subject();
     let mut h = Harness::new().await;
     // E-mode category `EMODE_CATEGORY` holds USDC, what every scenario borrows.
-    let admin = h.admin.insecure_clone();
-    h.update_market(
-        &admin,
-        ballast::instructions::MarketUpdate::SetEmodeCategory {
-            id: EMODE_CATEGORY,
-            category: ballast::state::EmodeCategory {
-                ltv_bps: 9_000,
-                liquidation_threshold_bps: 9_300,
-                min_liquidation_bonus_bps: 100,
-                max_liquidation_bonus_bps: 400,
-            },
-        },
-    )
-    .await
-    .expect("category");
-    let mut config = h.reserve(USDC).await.config;
-    config.emode_category = EMODE_CATEGORY;
-    h.update_reserve(
-        &admin,
-        USDC,
-        ballast::instructions::ReserveUpdate::Config(config),
-    )
-    .await
-    .expect("USDC in the category");
+    h.list_emode_category(EMODE_CATEGORY, STABLE_EMODE_CATEGORY, &[USDC])
+        .await;
     let liquidity = [
         (USDC, worth(&h, USDC, 1_000_000)),
         (s, worth(&h, s, 1_000_000)),
