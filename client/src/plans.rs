@@ -242,6 +242,13 @@ pub fn flash_liquidation(
         let _ = after.add_shares(collateral.reserve, 1, false);
     }
     let after = ix::after_borrow(&after, &repay.reserve);
+    // Seized isolated collateral may make the liquidator's obligation isolated on it, and the
+    // borrow then counts against its ceiling: the collateral reserve is listed writable (the
+    // liquidation in the same transaction write-locks it anyway).
+    let mut remaining = ix::remaining_accounts(&after, &oracle_of, false);
+    for meta in remaining.iter_mut() {
+        meta.is_writable |= meta.pubkey == collateral.reserve;
+    }
     instructions.push(ix::borrow(
         liquidator,
         market,
@@ -249,7 +256,7 @@ pub fn flash_liquidation(
         &liquidator_obligation,
         &debt_account,
         due,
-        ix::remaining_accounts(&after, &oracle_of, false),
+        remaining,
     ));
     instructions.push(ix::flash_repay(
         liquidator,

@@ -373,7 +373,12 @@ export async function planFlashLiquidation(
         destination: debtAccount,
         amount: p.due,
       }),
-      remainingAccounts(after, p.oracleOf),
+      // Seized isolated collateral may make the liquidator's obligation isolated on it, and the
+      // borrow then counts against its ceiling: the collateral reserve is listed writable (the
+      // liquidation in the same transaction write-locks it anyway).
+      remainingAccounts(after, p.oracleOf).map(meta =>
+        meta.address === p.collateral.reserve ? { ...meta, role: AccountRole.WRITABLE } : meta,
+      ),
     ),
     getFlashRepayInstruction({ ...debt, payer: liquidator, source: debtAccount, amount: p.due }),
   );
