@@ -597,11 +597,12 @@ pub fn mode_text(view: &MarketView, obligation: &Obligation) -> String {
     if isolated != Pubkey::default() {
         let reserve = view.projected(&isolated);
         let (total, ceiling) = reserve
+            .as_ref()
             .map(|r| (r.isolated_debt, r.config.debt_ceiling))
             .unwrap_or_default();
         parts.push(format!(
             "isolated on {} (this obligation {} of the ceiling's {} used of {})",
-            view.projected(&isolated)
+            reserve
                 .map(|r| symbol(&r.mint))
                 .unwrap_or_else(|| isolated.to_string()),
             usd(obligation.isolated_debt()),

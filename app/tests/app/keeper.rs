@@ -413,7 +413,16 @@ async fn the_keeper_liquidates_an_emode_and_an_isolated_obligation() {
         .await
         .unwrap();
     assert_eq!(state.isolated_collateral, wif_reserve);
-    assert_eq!(counter(&m.view().await.unwrap()), state.isolated_debt());
+    let view = m.view().await.unwrap();
+    assert_eq!(counter(&view), state.isolated_debt());
+    let report = ballast_app::wallet::health_report(&view, &isolated.obligation, &state).unwrap();
+    let used = ballast_app::format::usd(state.isolated_debt());
+    assert_eq!(
+        report.mode,
+        format!(
+            "isolated on WIF (this obligation {used} of the ceiling's {used} used of $250,000.00)"
+        )
+    );
     // JSOL −8 %, WIF −40 %: both under water.
     m.advance(60, &[]).await.unwrap();
     m.publish(jsol, 165.0 * 0.92).await.unwrap();
