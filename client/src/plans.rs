@@ -39,11 +39,9 @@ pub fn deposit(
         &source,
         amount,
     )];
-    // Beside an isolated collateral nothing else may be enabled: the deposit stays disabled.
-    if p.state.has_debt()
-        && p.state.deposit(&keys.reserve).is_none()
-        && p.state.isolated_collateral == Pubkey::default()
-    {
+    // Beside an isolated collateral nothing else may be enabled: the deposit stays disabled
+    // (an isolated reserve's own rule the program applies when enabling, by name).
+    if p.state.has_debt() && p.state.deposit(&keys.reserve).is_none() && p.state.may_enable(false) {
         instructions.push(set_collateral(owner, p, true, oracle_of));
     }
     instructions

@@ -45,19 +45,16 @@ pub const FUZZ_EMODE: [EmodeCategory; 4] = [
         min_liquidation_bonus_bps: 200,
         max_liquidation_bonus_bps: 1_000,
     },
-    EmodeCategory {
-        ltv_bps: 0,
-        liquidation_threshold_bps: 0,
-        min_liquidation_bonus_bps: 0,
-        max_liquidation_bonus_bps: 0,
-    },
-    EmodeCategory {
-        ltv_bps: 0,
-        liquidation_threshold_bps: 0,
-        min_liquidation_bonus_bps: 0,
-        max_liquidation_bonus_bps: 0,
-    },
+    UNLISTED,
+    UNLISTED,
 ];
+/// A category slot the market has not listed.
+const UNLISTED: EmodeCategory = EmodeCategory {
+    ltv_bps: 0,
+    liquidation_threshold_bps: 0,
+    min_liquidation_bonus_bps: 0,
+    max_liquidation_bonus_bps: 0,
+};
 /// BTC's debt ceiling in the fuzz market ($1 000 000: it binds now and then).
 const BTC_DEBT_CEILING: u128 = 1_000_000 * WAD;
 
@@ -201,30 +198,20 @@ impl World {
         let mut h = Harness::new().await;
         // E-mode: category 1 holds USDC and SOL, category 2 BTC; BTC is isolated collateral
         // with a $1 000 000 ceiling and USDC borrowable against it.
+        h.list_emode_category(1, FUZZ_EMODE[0], &[USDC, SOL]).await;
+        h.list_emode_category(2, FUZZ_EMODE[1], &[]).await;
         let admin = h.admin.insecure_clone();
-        for (id, category) in FUZZ_EMODE.iter().enumerate().take(2) {
-            h.update_market(
-                &admin,
-                MarketUpdate::SetEmodeCategory {
-                    id: id as u8 + 1,
-                    category: *category,
-                },
-            )
+        let mut config = h.reserve(BTC).await.config;
+        config.isolated = true;
+        config.debt_ceiling = BTC_DEBT_CEILING;
+        h.update_reserve(&admin, BTC, ReserveUpdate::Config(config))
             .await
-            .expect("category");
-        }
-        for (asset, emode_category) in [(USDC, 1), (SOL, 1), (BTC, 0)] {
-            let mut config = h.reserve(asset).await.config;
-            config.emode_category = emode_category;
-            config.borrowable_in_isolation = asset == USDC;
-            if asset == BTC {
-                config.isolated = true;
-                config.debt_ceiling = BTC_DEBT_CEILING;
-            }
-            h.update_reserve(&admin, asset, ReserveUpdate::Config(config))
-                .await
-                .expect("modes");
-        }
+            .expect("BTC isolated");
+        let mut config = h.reserve(USDC).await.config;
+        config.borrowable_in_isolation = true;
+        h.update_reserve(&admin, USDC, ReserveUpdate::Config(config))
+            .await
+            .expect("USDC borrowable in isolation");
         let mut users = vec![];
         for _ in ACTORS {
             let user = h.user().await;

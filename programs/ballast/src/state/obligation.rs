@@ -174,7 +174,7 @@ impl Obligation {
 
     /// Whether a deposit not yet enabled may become collateral under the isolation rule: no
     /// enabled isolated collateral, and, for an isolated reserve, no enabled collateral at all.
-    fn may_enable(&self, isolated: bool) -> bool {
+    pub fn may_enable(&self, isolated: bool) -> bool {
         self.isolated_collateral == Pubkey::default()
             && !(isolated && self.active_deposits().any(|d| d.collateral_enabled))
     }
