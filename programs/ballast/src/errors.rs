@@ -237,6 +237,15 @@ pub enum BallastError {
     /// collateral.
     #[msg("the obligation's isolated collateral reserve is required, writable")]
     WrongIsolatedReserve,
+    /// 6075: the Switchboard feed's result aggregates fewer oracle responses than the reserve
+    /// requires (or has no result).
+    #[msg("the oracle result has fewer responses than required")]
+    OracleTooFewResponses,
+    /// 6076: the reserve's primary and fallback prices both pass the policy but differ by more
+    /// than its `max_oracle_deviation_bps`: no new risk until they agree (a liquidation uses the
+    /// more conservative of the two).
+    #[msg("the primary and fallback oracle prices disagree")]
+    OracleSourcesDisagree,
 }
 
 impl From<MathError> for BallastError {

@@ -170,3 +170,18 @@ pub struct BadDebtRealized {
     pub share_value_after_wad: u128,
     pub frozen: bool,
 }
+
+/// A reserve was valued at a price other than its primary source's: its fallback's (source 2),
+/// or the more conservative of two disagreeing prices in a liquidation (source 3).
+#[event]
+pub struct OracleSourceUsed {
+    pub reserve: Pubkey,
+    /// `PriceSource` as `u8`.
+    pub source: u8,
+    pub publish_time: i64,
+    /// Prices used for collateral and for debt: `mantissa × 10^expo`.
+    pub collateral_price: u64,
+    pub collateral_expo: i32,
+    pub debt_price: u64,
+    pub debt_expo: i32,
+}

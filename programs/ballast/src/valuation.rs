@@ -7,7 +7,9 @@ use crate::errors::{BallastError, MathResultExt};
 use crate::math::health::HealthTotals;
 use crate::math::liquidation::{LiquidationRequest, PositionQuote};
 use crate::math::value::{value_wad_ceil, value_wad_floor, Price};
-use crate::oracle::{read_last_price, read_price, PolicyPrice, PricePolicyKind};
+use crate::oracle::{
+    read_last_price, read_price, OracleAccounts, PolicyPrice, PricePolicyKind, PriceSource,
+};
 use crate::state::{
     CollateralParams, EmodeCategory, Market, Obligation, Reserve, EMODE_CATEGORIES,
 };
@@ -41,8 +43,9 @@ pub struct Valuation {
 pub type LiveReserves<'a> = &'a [(Pubkey, &'a Reserve)];
 
 impl Valuation {
-    /// Checks `remaining` is exactly `[reserve, oracle]` for each of `obligation`'s reserves
-    /// (canonical order, each once) and reads every needed price under `kind`.
+    /// Checks `remaining` is exactly `[reserve, oracle, fallback oracle?]` for each of
+    /// `obligation`'s reserves (canonical order, each once; the fallback's account only for a
+    /// reserve that has one) and reads every needed price under `kind`.
     ///
     /// Under the liquidation policy, a reserve other than the instruction's named (`live`)
     /// reserves whose price fails the policy is still valued if the obligation's positions in it
@@ -58,14 +61,13 @@ impl Valuation {
         now: i64,
     ) -> Result<Valuation> {
         let keys = obligation.position_reserves();
-        require!(
-            remaining.len() == keys.len() * 2,
-            BallastError::InvalidRemainingAccounts
-        );
         let mut reserves = Vec::with_capacity(keys.len());
-        for (position, key) in keys.iter().enumerate() {
-            let account = &remaining[position * 2];
-            let oracle = &remaining[position * 2 + 1];
+        let mut cursor = 0;
+        for key in &keys {
+            let account_index = cursor;
+            let account = remaining
+                .get(cursor)
+                .ok_or(BallastError::InvalidRemainingAccounts)?;
             require_keys_eq!(*account.key, *key, BallastError::InvalidRemainingAccounts);
             let named = live.iter().find(|(live_key, _)| live_key == key);
             let reserve = match named {
@@ -73,12 +75,8 @@ impl Valuation {
                 None => load_reserve(account)?.projected(now)?,
             };
             require_keys_eq!(reserve.market, *market_key, BallastError::WrongMarket);
-            // Every listed oracle is the reserve's own, read or not: the list has one meaning.
-            require_keys_eq!(
-                *oracle.key,
-                reserve.config.oracle.oracle_account,
-                BallastError::OracleWrongAccount
-            );
+            let oracles = listed_oracles(&reserve, remaining, cursor + 1)?;
+            cursor += 2 + usize::from(oracles.fallback.is_some());
             let needs_price = obligation.borrow(key).is_some()
                 || obligation
                     .deposit(key)
@@ -87,10 +85,10 @@ impl Valuation {
             let price = if !needs_price {
                 None
             } else {
-                match read_price(market, &reserve, oracle, kind, now) {
+                match read_price(market, &reserve, oracles, kind, now) {
                     Ok(price) => Some(price),
                     Err(error) if kind == PricePolicyKind::Liquidation && named.is_none() => {
-                        let Ok(last) = read_last_price(market, &reserve, oracle) else {
+                        let Ok(last) = read_last_price(market, &reserve, oracles) else {
                             return Err(error);
                         };
                         let value = position_value(obligation, key, &reserve, last)?;
@@ -101,7 +99,9 @@ impl Valuation {
                         Some(PolicyPrice {
                             collateral: last,
                             debt: last,
+                            spot: last,
                             publish_time: 0,
+                            source: PriceSource::Primary,
                         })
                     }
                     Err(error) => return Err(error),
@@ -109,12 +109,16 @@ impl Valuation {
             };
             reserves.push(ValuedReserve {
                 key: *key,
-                account_index: position * 2,
+                account_index,
                 reserve,
                 price,
                 negligible,
             });
         }
+        require!(
+            cursor == remaining.len(),
+            BallastError::InvalidRemainingAccounts
+        );
         Ok(Valuation {
             reserves,
             emode_categories: market.emode_categories,
@@ -332,16 +336,81 @@ pub fn require_within_borrow_limit_listed(
         totals.is_within_borrow_limit(),
         BallastError::BorrowLimitExceeded
     );
+    valuation.emit_sources();
     Ok((valuation, totals))
 }
 
 impl Valuation {
     /// The publish time of the price used for `key`, if one was read.
     pub fn publish_time(&self, key: &Pubkey) -> Option<i64> {
+        self.price(key).map(|p| p.publish_time)
+    }
+
+    fn price(&self, key: &Pubkey) -> Option<PolicyPrice> {
         self.reserves
             .iter()
             .find(|entry| entry.key == *key)
             .and_then(|entry| entry.price)
-            .map(|p| p.publish_time)
     }
+
+    /// Records on `reserve` (the instruction's named reserve at `key`, written back) the publish
+    /// time and source of the price it was valued at, so that no source may price it with an
+    /// older update. A negligible position's last price is never recorded.
+    pub fn record_price(&self, key: &Pubkey, reserve: &mut Reserve) {
+        if let Some(price) = self.price(key).filter(|p| p.publish_time > 0) {
+            reserve.last_oracle_publish_time = price.publish_time;
+            reserve.last_price_source = price.source as u8;
+        }
+    }
+
+    /// Emits `OracleSourceUsed` for every reserve valued at a price other than its primary's:
+    /// the instruction's record of its fallbacks (nothing is logged in the common case).
+    pub fn emit_sources(&self) {
+        for entry in &self.reserves {
+            if let Some(price) = entry.price.filter(|p| p.source != PriceSource::Primary) {
+                emit!(crate::events::OracleSourceUsed {
+                    reserve: entry.key,
+                    source: price.source as u8,
+                    publish_time: price.publish_time,
+                    collateral_price: price.collateral.mantissa,
+                    collateral_expo: price.collateral.expo,
+                    debt_price: price.debt.mantissa,
+                    debt_expo: price.debt.expo,
+                });
+            }
+        }
+    }
+}
+
+/// The oracle accounts listed for `reserve` from `remaining[at]`: its primary's, then its
+/// fallback's if it has one, each the one its config names (the list has one meaning, read or
+/// not); the fallback's missing is `InvalidRemainingAccounts`.
+pub fn listed_oracles<'a, 'info>(
+    reserve: &Reserve,
+    remaining: &'a [AccountInfo<'info>],
+    at: usize,
+) -> Result<OracleAccounts<'a, 'info>> {
+    let config = &reserve.config;
+    let primary = remaining
+        .get(at)
+        .ok_or(BallastError::InvalidRemainingAccounts)?;
+    require_keys_eq!(
+        *primary.key,
+        config.oracle.oracle_account,
+        BallastError::OracleWrongAccount
+    );
+    let fallback = if config.fallback_oracle.is_set() {
+        let fallback = remaining
+            .get(at + 1)
+            .ok_or(BallastError::InvalidRemainingAccounts)?;
+        require_keys_eq!(
+            *fallback.key,
+            config.fallback_oracle.oracle_account,
+            BallastError::OracleWrongAccount
+        );
+        Some(fallback)
+    } else {
+        None
+    };
+    Ok(OracleAccounts { primary, fallback })
 }

@@ -45,7 +45,7 @@ pub struct Borrow<'info> {
     #[account(mut, constraint = destination.mint == mint.key() @ BallastError::WrongMint)]
     pub destination: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
-    // remaining_accounts: `[reserve, oracle]` per position of the obligation *after* the
+    // remaining_accounts: `[reserve, oracle, fallback oracle?]` per position of the obligation *after* the
     // borrow (a new borrow reserve comes after the existing positions); the isolated
     // collateral's reserve, if any, writable.
 }
@@ -87,9 +87,7 @@ pub fn handle_borrow<'info>(ctx: Context<'info, Borrow<'info>>, amount: u64) -> 
         &live,
         now,
     )?;
-    if let Some(publish_time) = valuation.publish_time(&reserve_key) {
-        reserve.last_oracle_publish_time = publish_time;
-    }
+    valuation.record_price(&reserve_key, reserve);
     if isolated != Pubkey::default() {
         let price = valuation
             .get(&reserve_key)?

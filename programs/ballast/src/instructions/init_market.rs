@@ -12,6 +12,7 @@ pub struct InitMarketArgs {
     pub fee_receiver: Pubkey,
     pub pyth_program: Pubkey,
     pub pyth_receiver_program: Pubkey,
+    pub switchboard_program: Pubkey,
     pub liquidation: LiquidationConfig,
 }
 
@@ -45,6 +46,7 @@ pub fn handle_init_market(ctx: Context<InitMarket>, args: InitMarketArgs) -> Res
         fee_receiver: args.fee_receiver,
         pyth_program: args.pyth_program,
         pyth_receiver_program: args.pyth_receiver_program,
+        switchboard_program: args.switchboard_program,
         pause_flags: 0,
         liquidation: args.liquidation,
         emode_categories: Default::default(),

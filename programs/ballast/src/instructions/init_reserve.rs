@@ -133,6 +133,7 @@ pub fn handle_init_reserve(ctx: Context<InitReserve>, config: ReserveConfig) -> 
         cumulative_fund_contributions: 0,
         last_accrual_ts: now,
         last_oracle_publish_time: 0,
+        last_price_source: 0,
         liquidity_vault_bump: ctx.bumps.liquidity_vault,
         fund_vault_bump: ctx.bumps.fund_vault,
         flash_loan_amount: 0,

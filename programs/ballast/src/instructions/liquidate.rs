@@ -93,7 +93,7 @@ pub struct Liquidate<'info> {
     pub liquidator_obligation: Option<Account<'info, Obligation>>,
     pub repay_token_program: Interface<'info, TokenInterface>,
     pub collateral_token_program: Interface<'info, TokenInterface>,
-    // remaining_accounts: `[reserve, oracle]` per position, canonical order; reserves writable
+    // remaining_accounts: `[reserve, oracle, fallback oracle?]` per position, canonical order; reserves writable
     // when the liquidation may take the last collateral (bad debt is then realized).
 }
 
@@ -163,6 +163,7 @@ pub fn handle_liquidate<'info>(
         PricePolicyKind::Liquidation,
         now,
     )?;
+    valuation.emit_sources();
     if args.receive_shares {
         if let Some(liquidator_obligation) = &accounts.liquidator_obligation {
             require_keys_neq!(
@@ -279,9 +280,9 @@ pub fn apply_liquidation(
     require!(before.is_liquidatable(), BallastError::ObligationHealthy);
     let health_before = before.health_factor_wad().or_err()?;
     for key in [repay_key, collateral_key] {
-        if let Some(publish_time) = valuation.publish_time(&key) {
+        if valuation.publish_time(&key).is_some() {
             reserves.update(&key, |reserve| {
-                reserve.last_oracle_publish_time = publish_time;
+                valuation.record_price(&key, reserve);
                 Ok(())
             })?;
         }

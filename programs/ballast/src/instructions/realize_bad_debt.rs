@@ -23,7 +23,7 @@ pub struct RealizeBadDebt<'info> {
         bump = obligation.bump
     )]
     pub obligation: Account<'info, Obligation>,
-    // remaining_accounts: `[reserve (writable), oracle]` per position, canonical order.
+    // remaining_accounts: `[reserve (writable), oracle, fallback oracle?]` per position, canonical order.
 }
 
 /// Writes off every borrow of an obligation that holds debt and no collateral of value.
@@ -52,6 +52,7 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
         PricePolicyKind::Liquidation,
         now,
     )?;
+    valuation.emit_sources();
     let totals = valuation.totals(obligation)?;
     require!(
         obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&totals),
@@ -86,7 +87,7 @@ pub trait ReserveSet {
 }
 
 /// The reserves of an instruction: `live` are its named accounts, changed in place (already
-/// accrued); any other is read from `remaining` (`[reserve, oracle]` pairs), accrued, changed
+/// accrued); any other is read from `remaining` (`[reserve, oracle, fallback oracle?]` pairs), accrued, changed
 /// and written back.
 ///
 /// `remaining` was checked against the obligation as it was valued; a liquidation may since
@@ -110,7 +111,6 @@ impl ReserveSet for AccountReserves<'_, '_, '_> {
         let account = self
             .remaining
             .iter()
-            .step_by(2)
             .find(|account| account.key == key)
             .ok_or(BallastError::InvalidRemainingAccounts)?;
         let mut reserve = load_reserve(account)?;

@@ -5,7 +5,7 @@ use crate::errors::BallastError;
 use crate::events::CollateralSet;
 use crate::oracle::{read_price, PricePolicyKind};
 use crate::state::{seeds, Market, Obligation};
-use crate::valuation::{load_reserve, require_within_borrow_limit};
+use crate::valuation::{listed_oracles, load_reserve, require_within_borrow_limit};
 
 #[derive(Accounts)]
 pub struct SetCollateral<'info> {
@@ -24,8 +24,8 @@ pub struct SetCollateral<'info> {
     )]
     pub obligation: Account<'info, Obligation>,
     // remaining_accounts, only while the obligation has debt:
-    // - disabling: `[reserve, oracle]` per position (canonical order);
-    // - enabling: `[reserve, oracle]` of the deposit being enabled.
+    // - disabling: `[reserve, oracle, fallback oracle?]` per position (canonical order);
+    // - enabling: `[reserve, oracle, fallback oracle?]` of the deposit being enabled.
 }
 
 /// Enables or disables the deposit in `reserve` as collateral, while the obligation has debt:
@@ -55,9 +55,10 @@ pub fn handle_set_collateral<'info>(
     if obligation.has_debt() {
         let market = &accounts.market;
         if enabled {
-            let [reserve_account, oracle] = ctx.remaining_accounts else {
-                return err!(BallastError::InvalidRemainingAccounts);
-            };
+            let remaining = ctx.remaining_accounts;
+            let reserve_account = remaining
+                .first()
+                .ok_or(BallastError::InvalidRemainingAccounts)?;
             require_keys_eq!(
                 *reserve_account.key,
                 reserve,
@@ -65,7 +66,12 @@ pub fn handle_set_collateral<'info>(
             );
             let state = load_reserve(reserve_account)?;
             require_keys_eq!(state.market, market.key(), BallastError::WrongMarket);
-            read_price(market, &state, oracle, PricePolicyKind::Strict, now)?;
+            let oracles = listed_oracles(&state, remaining, 1)?;
+            require!(
+                remaining.len() == 2 + usize::from(oracles.fallback.is_some()),
+                BallastError::InvalidRemainingAccounts
+            );
+            read_price(market, &state, oracles, PricePolicyKind::Strict, now)?;
         } else {
             require_within_borrow_limit(
                 &market.key(),

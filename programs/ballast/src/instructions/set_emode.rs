@@ -21,7 +21,7 @@ pub struct SetEmode<'info> {
         bump = obligation.bump
     )]
     pub obligation: Account<'info, Obligation>,
-    // remaining_accounts, only while the obligation has debt: `[reserve, oracle]` per position
+    // remaining_accounts, only while the obligation has debt: `[reserve, oracle, fallback oracle?]` per position
     // (canonical order).
 }
 

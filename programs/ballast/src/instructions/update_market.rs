@@ -19,6 +19,7 @@ pub enum MarketUpdate {
     SetOraclePrograms {
         pyth_program: Pubkey,
         pyth_receiver_program: Pubkey,
+        switchboard_program: Pubkey,
     },
     /// Admin: replace the liquidation settings.
     SetLiquidationConfig { config: LiquidationConfig },
@@ -71,10 +72,12 @@ pub fn handle_update_market(ctx: Context<UpdateMarket>, update: MarketUpdate) ->
         MarketUpdate::SetOraclePrograms {
             pyth_program,
             pyth_receiver_program,
+            switchboard_program,
         } => {
             market.require_admin(&signer)?;
             market.pyth_program = pyth_program;
             market.pyth_receiver_program = pyth_receiver_program;
+            market.switchboard_program = switchboard_program;
             "SetOraclePrograms"
         }
         MarketUpdate::SetLiquidationConfig { config } => {

@@ -56,16 +56,13 @@ pub fn handle_update_reserve_config(
             );
             // Interest up to now accrues under the old rate model.
             reserve.accrue_interest(Clock::get()?.unix_timestamp)?;
-            let oracle = &reserve.config.oracle;
-            if (oracle.source, oracle.oracle_account, oracle.feed_id)
-                != (
-                    config.oracle.source,
-                    config.oracle.oracle_account,
-                    config.oracle.feed_id,
-                )
+            let previous = &reserve.config;
+            if !previous.oracle.same_feed(&config.oracle)
+                || !previous.fallback_oracle.same_feed(&config.fallback_oracle)
             {
                 // A new feed has its own timeline.
                 reserve.last_oracle_publish_time = 0;
+                reserve.last_price_source = 0;
             }
             reserve.config = config;
         }

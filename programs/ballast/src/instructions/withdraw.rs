@@ -44,7 +44,7 @@ pub struct Withdraw<'info> {
     #[account(mut, constraint = destination.mint == mint.key() @ BallastError::WrongMint)]
     pub destination: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
-    // remaining_accounts: only when the obligation has debt, `[reserve, oracle]` per position
+    // remaining_accounts: only when the obligation has debt, `[reserve, oracle, fallback oracle?]` per position
     // of the obligation as it is before the withdrawal.
 }
 
@@ -106,9 +106,7 @@ pub fn handle_withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64)
             &live,
             now,
         )?;
-        if let Some(publish_time) = valuation.publish_time(&reserve_key) {
-            reserve.last_oracle_publish_time = publish_time;
-        }
+        valuation.record_price(&reserve_key, reserve);
     }
     transfer_out(
         &accounts.token_program.to_account_info(),

@@ -88,6 +88,47 @@ pub fn tokens_for_value_ceil(value_wad: u128, decimals: u8, price: Price) -> Mat
     tokens(value_wad, decimals, price, true)
 }
 
+/// `price` as an integer at exponent `expo` (≤ `price.expo`), exact in 256 bits for any
+/// validated exponents (−18 ..= 6: a shift of at most 24 digits); saturates beyond.
+fn at_exponent(price: Price, expo: i32) -> U256 {
+    let shift = price.expo.saturating_sub(expo).clamp(0, 48).unsigned_abs();
+    U256::from(price.mantissa) * U256::from(10u8).pow(shift)
+}
+
+/// Orders two prices by the value they state, whatever their exponents (exact).
+pub fn compare(a: Price, b: Price) -> core::cmp::Ordering {
+    let expo = a.expo.min(b.expo);
+    at_exponent(a, expo).cmp(&at_exponent(b, expo))
+}
+
+/// The lower of two prices (by value).
+pub fn min_price(a: Price, b: Price) -> Price {
+    if compare(a, b).is_le() {
+        a
+    } else {
+        b
+    }
+}
+
+/// The higher of two prices (by value).
+pub fn max_price(a: Price, b: Price) -> Price {
+    if compare(a, b).is_ge() {
+        a
+    } else {
+        b
+    }
+}
+
+/// Whether two prices agree within `max_deviation_bps` of the lower one:
+/// `|a − b| × 10 000 ≤ max_deviation_bps × min(a, b)`, exactly (no rounding).
+pub fn within_deviation(a: Price, b: Price, max_deviation_bps: u16) -> bool {
+    let expo = a.expo.min(b.expo);
+    let (a, b) = (at_exponent(a, expo), at_exponent(b, expo));
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    // At most 2^64 × 10^48 × 10^4 < 2^240: no overflow.
+    (high - low) * U256::from(super::BPS) <= U256::from(max_deviation_bps) * low
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +183,41 @@ mod tests {
         }; // sub-wad value per unit
         assert_eq!(value_wad_floor(1, 0, price), Ok(0));
         assert_eq!(value_wad_ceil(1, 0, price), Ok(1));
+    }
+
+    #[test]
+    fn prices_compare_and_deviate_across_exponents_exactly() {
+        let pyth = Price {
+            mantissa: 15_000_000_000,
+            expo: -8,
+        }; // $150
+        let switchboard = Price {
+            mantissa: 151_500_000_000_000_000,
+            expo: -15,
+        }; // $151.5
+        assert_eq!(compare(pyth, switchboard), core::cmp::Ordering::Less);
+        assert_eq!(min_price(switchboard, pyth), pyth);
+        assert_eq!(max_price(pyth, switchboard), switchboard);
+        // 1.5 / 150 = 100 bps exactly: agrees at 100, not at 99.
+        assert!(within_deviation(pyth, switchboard, 100));
+        assert!(within_deviation(switchboard, pyth, 100));
+        assert!(!within_deviation(pyth, switchboard, 99));
+        let same = Price {
+            mantissa: 150,
+            expo: 0,
+        };
+        assert_eq!(compare(pyth, same), core::cmp::Ordering::Equal);
+        assert!(within_deviation(pyth, same, 0));
+        // Extreme exponents saturate instead of panicking.
+        let huge = Price {
+            mantissa: u64::MAX,
+            expo: i32::MAX,
+        };
+        let tiny = Price {
+            mantissa: 1,
+            expo: i32::MIN,
+        };
+        assert_eq!(compare(tiny, huge), core::cmp::Ordering::Less);
+        assert!(!within_deviation(tiny, huge, u16::MAX));
     }
 }

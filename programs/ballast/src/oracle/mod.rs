@@ -1,21 +1,24 @@
-//! Prices: the two Pyth adapters and the price policies (PROTOCOL.md §4).
+//! Prices: the three adapters, the price policies and the choice between a reserve's primary
+//! and fallback sources (PROTOCOL.md §4, docs/oracles.md).
 //!
 //! Each adapter only turns an account into a [`RawPrice`] after checking that the account is
 //! the configured one, owned by the trusted program, and parses. Every other rule (status,
-//! exponent, sign, time, monotonicity, confidence) is applied once, here, for both sources.
+//! exponent, sign, time, responses, confidence) is applied once, here, for every source; then
+//! [`select_price`] decides which source prices the reserve and enforces monotonicity.
 
 pub mod pyth_legacy;
 pub mod pyth_pull;
+pub mod switchboard;
 
 use anchor_lang::prelude::*;
 
 use crate::errors::BallastError;
-use crate::math::value::Price;
+use crate::math::value::{max_price, min_price, within_deviation, Price};
 use crate::math::BPS;
 use crate::state::{
-    Market, PricePolicy, Reserve, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+    Market, OracleConfig, Reserve, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+    ORACLE_SOURCE_SWITCHBOARD,
 };
-
 /// Smallest accepted price exponent.
 pub const MIN_EXPONENT: i32 = -18;
 /// Largest accepted price exponent.
@@ -45,6 +48,21 @@ pub struct RawPrice {
     pub publish_time: i64,
     /// Whether the feed says it is trading (always true for pull updates).
     pub trading: bool,
+    /// Switchboard: oracle responses the result aggregates (`None` for Pyth, whose publishers
+    /// are aggregated by Pyth itself).
+    pub responses: Option<u8>,
+}
+
+/// Which of a reserve's sources a price came from (recorded on the reserve as `u8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PriceSource {
+    /// The primary source.
+    Primary = 1,
+    /// The fallback, because the primary failed the policy.
+    Fallback = 2,
+    /// Both, disagreeing, in a liquidation: the lower collateral and the higher debt price.
+    Both = 3,
 }
 
 /// Prices an obligation is valued at: collateral and debt differ under the strict policy.
@@ -54,13 +72,23 @@ pub struct PolicyPrice {
     pub collateral: Price,
     /// Price for debt (never below it).
     pub debt: Price,
-    /// Publish time of the update used.
+    /// The spot price the source published (what the two sources are compared by).
+    pub spot: Price,
+    /// Publish time of the update used (the newer of the two for `PriceSource::Both`).
     pub publish_time: i64,
+    /// The source it came from.
+    pub source: PriceSource,
 }
 
-/// Reads the reserve's configured oracle account through its adapter, before any policy.
-fn read_raw(market: &Market, reserve: &Reserve, oracle: &AccountInfo) -> Result<RawPrice> {
-    let config = &reserve.config.oracle;
+/// The price accounts listed for one reserve: its primary's, and its fallback's when it has one.
+#[derive(Clone, Copy)]
+pub struct OracleAccounts<'a, 'info> {
+    pub primary: &'a AccountInfo<'info>,
+    pub fallback: Option<&'a AccountInfo<'info>>,
+}
+
+/// Reads one configured source's account through its adapter, before any policy.
+fn read_raw(market: &Market, config: &OracleConfig, oracle: &AccountInfo) -> Result<RawPrice> {
     match config.source {
         ORACLE_SOURCE_PYTH_LEGACY => {
             pyth_legacy::read(oracle, &config.oracle_account, &market.pyth_program)
@@ -71,62 +99,149 @@ fn read_raw(market: &Market, reserve: &Reserve, oracle: &AccountInfo) -> Result<
             &config.feed_id,
             &market.pyth_receiver_program,
         ),
+        ORACLE_SOURCE_SWITCHBOARD => switchboard::read(
+            oracle,
+            &config.oracle_account,
+            &config.feed_id,
+            &market.switchboard_program,
+        ),
         _ => err!(BallastError::UnknownOracleSource),
     }
 }
 
-/// The last price the reserve's configured feed published, whatever its age, status or
-/// confidence: only to tell that a position is negligible (worth at most the market's
-/// negligible value) when its price fails the policy, so that such a position cannot block a
-/// liquidation or a write-off (docs/oracles.md, "Negligible positions"). The account, owner,
-/// verification and feed id are checked as always; the price must be positive with a
-/// supported exponent.
-pub fn read_last_price(market: &Market, reserve: &Reserve, oracle: &AccountInfo) -> Result<Price> {
-    let raw = read_raw(market, reserve, oracle)?;
-    require!(
-        (MIN_EXPONENT..=MAX_EXPONENT).contains(&raw.expo),
-        BallastError::OracleExponentOutOfRange
-    );
-    require!(raw.price > 0, BallastError::OracleNonPositive);
-    Ok(Price {
-        mantissa: raw.price as u64,
-        expo: raw.expo,
-    })
+/// The last price the reserve's feed published, whatever its age, status or confidence: only to
+/// tell that a position is negligible (worth at most the market's negligible value) when its
+/// price fails the policy, so that such a position cannot block a liquidation or a write-off
+/// (docs/oracles.md, "Negligible positions"). The primary's when it parses, else the fallback's.
+/// The account, owner, verification and feed id are checked as always; the price must be
+/// positive with a supported exponent.
+pub fn read_last_price(
+    market: &Market,
+    reserve: &Reserve,
+    oracles: OracleAccounts,
+) -> Result<Price> {
+    let config = &reserve.config;
+    let last = |source: &OracleConfig, oracle: &AccountInfo| -> Result<Price> {
+        let raw = read_raw(market, source, oracle)?;
+        require!(
+            (MIN_EXPONENT..=MAX_EXPONENT).contains(&raw.expo),
+            BallastError::OracleExponentOutOfRange
+        );
+        require!(raw.price > 0, BallastError::OracleNonPositive);
+        Ok(Price {
+            mantissa: raw.price as u64,
+            expo: raw.expo,
+        })
+    };
+    let primary = last(&config.oracle, oracles.primary);
+    match (primary, oracles.fallback) {
+        (Err(error), Some(fallback)) if config.fallback_oracle.is_set() => {
+            last(&config.fallback_oracle, fallback).map_err(|_| error)
+        }
+        (primary, _) => primary,
+    }
 }
 
-/// Reads the reserve's price from `oracle` and applies `kind`'s policy at `now`.
+/// Reads the reserve's price from its sources and applies `kind`'s policy at `now`: each source
+/// is read and checked on its own, then [`select_price`] picks.
 pub fn read_price(
     market: &Market,
     reserve: &Reserve,
-    oracle: &AccountInfo,
+    oracles: OracleAccounts,
     kind: PricePolicyKind,
     now: i64,
 ) -> Result<PolicyPrice> {
-    let config = &reserve.config.oracle;
-    let raw = read_raw(market, reserve, oracle)?;
+    let config = &reserve.config;
+    let read = |source: &OracleConfig, oracle: &AccountInfo| {
+        read_raw(market, source, oracle).and_then(|raw| apply_policy(&raw, source, kind, now))
+    };
+    let primary = read(&config.oracle, oracles.primary);
+    let fallback = config
+        .fallback_oracle
+        .is_set()
+        .then(|| match oracles.fallback {
+            Some(oracle) => read(&config.fallback_oracle, oracle),
+            None => err!(BallastError::InvalidRemainingAccounts),
+        });
+    select_price(
+        primary,
+        fallback,
+        config.max_oracle_deviation_bps,
+        kind,
+        reserve.last_oracle_publish_time,
+    )
+}
+
+/// Chooses between a reserve's sources, each already checked against its policy (`Err` when it
+/// failed), never using an update older than `last_publish_time` (the newest any source of the
+/// reserve has priced it with):
+///
+/// 1. both pass and their spot prices differ by more than `max_deviation_bps` of the lower:
+///    new risk is refused (`OracleSourcesDisagree`); a liquidation values collateral at the
+///    lower and debt at the higher of the two (`PriceSource::Both`), if either is not older;
+/// 2. otherwise the primary, if it passes and is not older;
+/// 3. otherwise the fallback, if it passes and is not older;
+/// 4. otherwise the primary's error (`OracleOlderThanLastUsed` if it only failed by age order).
+pub fn select_price(
+    primary: Result<PolicyPrice>,
+    fallback: Option<Result<PolicyPrice>>,
+    max_deviation_bps: u16,
+    kind: PricePolicyKind,
+    last_publish_time: i64,
+) -> Result<PolicyPrice> {
+    let not_older = |price: PolicyPrice| -> Result<PolicyPrice> {
+        require!(
+            price.publish_time >= last_publish_time,
+            BallastError::OracleOlderThanLastUsed
+        );
+        Ok(price)
+    };
+    let Some(fallback) = fallback else {
+        return primary.and_then(not_older);
+    };
+    if let (Ok(p), Ok(f)) = (&primary, &fallback) {
+        if !within_deviation(p.spot, f.spot, max_deviation_bps) {
+            require!(
+                kind == PricePolicyKind::Liquidation,
+                BallastError::OracleSourcesDisagree
+            );
+            require!(
+                p.publish_time.max(f.publish_time) >= last_publish_time,
+                BallastError::OracleOlderThanLastUsed
+            );
+            return Ok(PolicyPrice {
+                collateral: min_price(p.collateral, f.collateral),
+                debt: max_price(p.debt, f.debt),
+                spot: p.spot,
+                publish_time: p.publish_time.max(f.publish_time),
+                source: PriceSource::Both,
+            });
+        }
+    }
+    match primary.and_then(not_older) {
+        Ok(price) => Ok(price),
+        Err(error) => match fallback.and_then(not_older) {
+            Ok(price) => Ok(PolicyPrice {
+                source: PriceSource::Fallback,
+                ..price
+            }),
+            Err(_) => Err(error),
+        },
+    }
+}
+
+/// The policy rules for one source, in the order they are checked, each with its own error.
+/// Monotonicity across the reserve's sources is [`select_price`]'s.
+pub fn apply_policy(
+    raw: &RawPrice,
+    config: &OracleConfig,
+    kind: PricePolicyKind,
+    now: i64,
+) -> Result<PolicyPrice> {
     let policy = match kind {
         PricePolicyKind::Strict => config.strict,
         PricePolicyKind::Liquidation => config.liquidation,
     };
-    apply_policy(
-        &raw,
-        &policy,
-        kind,
-        config.confidence_multiplier_bps,
-        reserve.last_oracle_publish_time,
-        now,
-    )
-}
-
-/// The policy rules, in the order they are checked, each with its own error.
-pub fn apply_policy(
-    raw: &RawPrice,
-    policy: &PricePolicy,
-    kind: PricePolicyKind,
-    confidence_multiplier_bps: u16,
-    last_publish_time: i64,
-    now: i64,
-) -> Result<PolicyPrice> {
     require!(raw.trading, BallastError::OracleNotTrading);
     require!(
         (MIN_EXPONENT..=MAX_EXPONENT).contains(&raw.expo),
@@ -140,8 +255,8 @@ pub fn apply_policy(
         BallastError::OracleStale
     );
     require!(
-        raw.publish_time >= last_publish_time,
-        BallastError::OracleOlderThanLastUsed
+        raw.responses.unwrap_or(u8::MAX) >= config.min_responses,
+        BallastError::OracleTooFewResponses
     );
     let spot = raw.price as u64;
     require!(
@@ -150,21 +265,24 @@ pub fn apply_policy(
         BallastError::OracleConfidence
     );
     let expo = raw.expo;
+    let spot_price = Price {
+        mantissa: spot,
+        expo,
+    };
     if kind == PricePolicyKind::Liquidation {
-        let price = Price {
-            mantissa: spot,
-            expo,
-        };
         return Ok(PolicyPrice {
-            collateral: price,
-            debt: price,
+            collateral: spot_price,
+            debt: spot_price,
+            spot: spot_price,
             publish_time: raw.publish_time,
+            source: PriceSource::Primary,
         });
     }
     require!(raw.ema_price > 0, BallastError::OracleNonPositive);
     let ema = raw.ema_price as u64;
     let band = u64::try_from(
-        (u128::from(raw.conf) * u128::from(confidence_multiplier_bps)).div_ceil(u128::from(BPS)),
+        (u128::from(raw.conf) * u128::from(config.confidence_multiplier_bps))
+            .div_ceil(u128::from(BPS)),
     )
     .map_err(|_| BallastError::MathOverflow)?;
     Ok(PolicyPrice {
@@ -179,6 +297,145 @@ pub fn apply_policy(
                 .ok_or(BallastError::MathOverflow)?,
             expo,
         },
+        spot: spot_price,
         publish_time: raw.publish_time,
+        source: PriceSource::Primary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(mantissa: u64, publish_time: i64) -> PolicyPrice {
+        let price = Price { mantissa, expo: -2 };
+        PolicyPrice {
+            collateral: price,
+            debt: price,
+            spot: price,
+            publish_time,
+            source: PriceSource::Primary,
+        }
+    }
+
+    fn failing() -> Result<PolicyPrice> {
+        err!(BallastError::OracleStale)
+    }
+
+    fn code(result: Result<PolicyPrice>) -> u32 {
+        match result {
+            Err(anchor_lang::error::Error::AnchorError(error)) => error.error_code_number,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    const STRICT: PricePolicyKind = PricePolicyKind::Strict;
+    const LIQUIDATION: PricePolicyKind = PricePolicyKind::Liquidation;
+
+    fn number(error: BallastError) -> u32 {
+        6000 + error as u32
+    }
+
+    #[test]
+    fn without_a_fallback_the_primary_decides() {
+        assert_eq!(
+            select_price(Ok(at(100, 10)), None, 0, STRICT, 10),
+            Ok(at(100, 10))
+        );
+        assert_eq!(
+            code(select_price(failing(), None, 0, STRICT, 0)),
+            number(BallastError::OracleStale)
+        );
+        assert_eq!(
+            code(select_price(Ok(at(100, 9)), None, 0, STRICT, 10)),
+            number(BallastError::OracleOlderThanLastUsed)
+        );
+    }
+
+    #[test]
+    fn the_fallback_prices_only_when_the_primary_fails() {
+        let agreeing = select_price(Ok(at(100, 10)), Some(Ok(at(101, 10))), 100, STRICT, 0);
+        assert_eq!(agreeing.unwrap().source, PriceSource::Primary);
+        // The fallback failing changes nothing while the primary passes.
+        assert_eq!(
+            select_price(Ok(at(100, 10)), Some(failing()), 100, STRICT, 0),
+            Ok(at(100, 10))
+        );
+        let fallback = select_price(failing(), Some(Ok(at(120, 10))), 100, STRICT, 0).unwrap();
+        assert_eq!(
+            (fallback.spot.mantissa, fallback.source),
+            (120, PriceSource::Fallback)
+        );
+        // Both failing: the primary's reason.
+        let both = select_price(
+            failing(),
+            Some(err!(BallastError::OracleConfidence)),
+            100,
+            LIQUIDATION,
+            0,
+        );
+        assert_eq!(code(both), number(BallastError::OracleStale));
+    }
+
+    #[test]
+    fn no_source_prices_with_an_update_older_than_the_last_used() {
+        // The primary is older than the fallback's last use: the fallback prices.
+        let fallback =
+            select_price(Ok(at(100, 9)), Some(Ok(at(100, 12))), 100, STRICT, 10).unwrap();
+        assert_eq!(fallback.source, PriceSource::Fallback);
+        // The primary failed and the fallback is older than the last used: refused.
+        assert_eq!(
+            code(select_price(
+                failing(),
+                Some(Ok(at(100, 9))),
+                100,
+                LIQUIDATION,
+                10
+            )),
+            number(BallastError::OracleStale)
+        );
+        assert_eq!(
+            code(select_price(
+                Ok(at(100, 8)),
+                Some(Ok(at(100, 9))),
+                100,
+                STRICT,
+                10
+            )),
+            number(BallastError::OracleOlderThanLastUsed)
+        );
+    }
+
+    #[test]
+    fn disagreeing_sources_refuse_new_risk_and_liquidate_conservatively() {
+        // 100 vs 102: 200 bps apart, 100 tolerated.
+        assert_eq!(
+            code(select_price(
+                Ok(at(100, 10)),
+                Some(Ok(at(102, 11))),
+                100,
+                STRICT,
+                0
+            )),
+            number(BallastError::OracleSourcesDisagree)
+        );
+        let both =
+            select_price(Ok(at(102, 10)), Some(Ok(at(100, 11))), 100, LIQUIDATION, 0).unwrap();
+        assert_eq!(both.source, PriceSource::Both);
+        assert_eq!((both.collateral.mantissa, both.debt.mantissa), (100, 102));
+        assert_eq!(both.publish_time, 11);
+        // Exactly at the tolerance they agree.
+        assert!(select_price(Ok(at(100, 10)), Some(Ok(at(101, 10))), 100, STRICT, 0).is_ok());
+        // Disagreeing and both older than the last used: refused even to liquidate.
+        assert_eq!(
+            code(select_price(
+                Ok(at(102, 8)),
+                Some(Ok(at(100, 9))),
+                100,
+                LIQUIDATION,
+                10
+            )),
+            number(BallastError::OracleOlderThanLastUsed)
+        );
+    }
 }

@@ -32,5 +32,6 @@ pub fn read(
         expo: account.expo,
         publish_time: account.timestamp,
         trading: account.agg.status == PriceStatus::Trading,
+        responses: None,
     })
 }

@@ -41,5 +41,6 @@ pub fn read(
         expo: message.exponent,
         publish_time: message.publish_time,
         trading: true,
+        responses: None,
     })
 }

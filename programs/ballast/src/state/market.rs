@@ -193,6 +193,8 @@ pub struct Market {
     pub pyth_program: Pubkey,
     /// Program that owns trusted Pyth pull `PriceUpdateV2` accounts.
     pub pyth_receiver_program: Pubkey,
+    /// Program that owns trusted Switchboard On-Demand pull-feed accounts.
+    pub switchboard_program: Pubkey,
     /// Market-wide pause flags (`PAUSE_*`), combined with each reserve's.
     pub pause_flags: u8,
     /// Liquidation settings.

@@ -40,7 +40,7 @@ mod tests {
         println!("{sizes:?}");
         assert_eq!(
             sizes,
-            [("Market", 352), ("Reserve", 561), ("Obligation", 581)]
+            [("Market", 384), ("Reserve", 645), ("Obligation", 581)]
         );
     }
 }

@@ -7,10 +7,19 @@ use crate::math::liquidation::{split_bad_debt, BadDebtSplit};
 use crate::math::{shares, BPS, WAD};
 use crate::state::PAUSE_ALL;
 
+/// Oracle source: none (only as a reserve's fallback, which is then unused).
+pub const ORACLE_SOURCE_NONE: u8 = 0;
 /// Oracle source: a legacy Pyth push price account read with `pyth-sdk-solana`.
 pub const ORACLE_SOURCE_PYTH_LEGACY: u8 = 1;
 /// Oracle source: a Pyth pull `PriceUpdateV2` account (full verification, pinned feed id).
 pub const ORACLE_SOURCE_PYTH_PULL: u8 = 2;
+/// Oracle source: a Switchboard On-Demand pull feed (`PullFeedAccountData`, pinned feed hash).
+pub const ORACLE_SOURCE_SWITCHBOARD: u8 = 3;
+
+/// Largest number of oracle responses a Switchboard source may require (a feed holds 32).
+pub const MAX_ORACLE_MIN_RESPONSES: u8 = 32;
+/// Largest disagreement between a reserve's primary and fallback prices that may be tolerated.
+pub const MAX_ORACLE_DEVIATION_BPS: u16 = 2_000;
 
 /// Largest max age any policy may have.
 pub const MAX_ORACLE_AGE_SECS: u32 = 3_600;
@@ -31,7 +40,9 @@ pub const RESERVE_ACTIVE: u8 = 0;
 pub const RESERVE_FROZEN: u8 = 1;
 
 /// Limits of one price policy.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
 pub struct PricePolicy {
     /// Oldest accepted publish time, in seconds before now.
     pub max_age_secs: u32,
@@ -40,14 +51,19 @@ pub struct PricePolicy {
 }
 
 /// Where a reserve's price comes from, and how much of it to trust.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace,
+)]
 pub struct OracleConfig {
-    /// `ORACLE_SOURCE_PYTH_LEGACY` or `ORACLE_SOURCE_PYTH_PULL`.
+    /// `ORACLE_SOURCE_PYTH_LEGACY`, `ORACLE_SOURCE_PYTH_PULL` or `ORACLE_SOURCE_SWITCHBOARD`
+    /// (`ORACLE_SOURCE_NONE` only for an unused fallback).
     pub source: u8,
-    /// The price account: a legacy price account, or the pull price-feed account that holds
-    /// the feed's newest `PriceUpdateV2`. Always required: the caller never chooses the update.
+    /// The price account: a legacy price account, the pull price-feed account that holds the
+    /// feed's newest `PriceUpdateV2`, or the Switchboard pull-feed account. Always required: the
+    /// caller never chooses the update.
     pub oracle_account: Pubkey,
-    /// Pull feeds: the Pyth feed id every update must carry.
+    /// Pyth pull feeds: the Pyth feed id every update must carry. Switchboard: the feed's
+    /// `feed_hash` (its job definition), pinned.
     pub feed_id: [u8; 32],
     /// Policy for new risk (borrow, withdraw in debt, disable collateral).
     pub strict: PricePolicy,
@@ -55,6 +71,53 @@ pub struct OracleConfig {
     pub liquidation: PricePolicy,
     /// Multiple of `conf` (bps) taken off collateral and added to debt prices under `strict`.
     pub confidence_multiplier_bps: u16,
+    /// Switchboard: fewest oracle responses (`num_samples`) the feed's result must aggregate,
+    /// 1 ..= `MAX_ORACLE_MIN_RESPONSES`; 0 for Pyth sources.
+    pub min_responses: u8,
+}
+
+impl OracleConfig {
+    /// Whether a source is configured (a fallback may be absent).
+    pub fn is_set(&self) -> bool {
+        self.source != ORACLE_SOURCE_NONE
+    }
+
+    /// The bounds of one configured source; `UnknownOracleSource` for an unknown kind.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            matches!(
+                self.source,
+                ORACLE_SOURCE_PYTH_LEGACY | ORACLE_SOURCE_PYTH_PULL | ORACLE_SOURCE_SWITCHBOARD
+            ),
+            BallastError::UnknownOracleSource
+        );
+        let pinned = self.source == ORACLE_SOURCE_PYTH_LEGACY || self.feed_id != [0; 32];
+        let responses = if self.source == ORACLE_SOURCE_SWITCHBOARD {
+            (1..=MAX_ORACLE_MIN_RESPONSES).contains(&self.min_responses)
+        } else {
+            self.min_responses == 0
+        };
+        let checks = [
+            self.oracle_account != Pubkey::default(),
+            pinned,
+            responses,
+            self.strict.max_age_secs > 0,
+            self.strict.max_confidence_bps > 0,
+            self.liquidation.max_age_secs >= self.strict.max_age_secs,
+            self.liquidation.max_confidence_bps >= self.strict.max_confidence_bps,
+            self.liquidation.max_age_secs <= MAX_ORACLE_AGE_SECS,
+            self.liquidation.max_confidence_bps <= MAX_ORACLE_CONFIDENCE_BPS,
+            self.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
+        ];
+        require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
+        Ok(())
+    }
+
+    /// The same feed (kind, account and pin): its publish times are one timeline.
+    pub fn same_feed(&self, other: &OracleConfig) -> bool {
+        (self.source, self.oracle_account, self.feed_id)
+            == (other.source, other.oracle_account, other.feed_id)
+    }
 }
 
 /// The kinked rate model (annual rates in bps).
@@ -85,8 +148,14 @@ impl RateModel {
 /// Everything an operator configures on a reserve. Validated as a whole on create and update.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct ReserveConfig {
-    /// Price source and policies.
+    /// Primary price source and its policies.
     pub oracle: OracleConfig,
+    /// Fallback price source (`ORACLE_SOURCE_NONE` and all zero when there is none): used only
+    /// when the primary fails the policy in use (docs/oracles.md, "Fallback").
+    pub fallback_oracle: OracleConfig,
+    /// With a fallback: the most the two spot prices may differ (bps of the lower) when both
+    /// pass the policy, 1 ..= `MAX_ORACLE_DEVIATION_BPS`; 0 without one.
+    pub max_oracle_deviation_bps: u16,
     /// Loan-to-value: borrowing power per unit of collateral value.
     pub ltv_bps: u16,
     /// Liquidation threshold: collateral weight in the health factor.
@@ -129,7 +198,6 @@ impl ReserveConfig {
         let bps = BPS as u128;
         let lt = u128::from(self.liquidation_threshold_bps);
         let rate = &self.rate_model;
-        let oracle = &self.oracle;
         let max_rate =
             u64::from(rate.base_rate_bps) + u64::from(rate.slope1_bps) + u64::from(rate.slope2_bps);
         let checks = [
@@ -146,13 +214,6 @@ impl ReserveConfig {
             rate.slope1_bps <= rate.slope2_bps,
             max_rate <= MAX_BORROW_RATE_BPS,
             self.supply_cap > 0 && self.borrow_cap <= self.supply_cap,
-            oracle.strict.max_age_secs > 0,
-            oracle.strict.max_confidence_bps > 0,
-            oracle.liquidation.max_age_secs >= oracle.strict.max_age_secs,
-            oracle.liquidation.max_confidence_bps >= oracle.strict.max_confidence_bps,
-            oracle.liquidation.max_age_secs <= MAX_ORACLE_AGE_SECS,
-            oracle.liquidation.max_confidence_bps <= MAX_ORACLE_CONFIDENCE_BPS,
-            oracle.confidence_multiplier_bps <= MAX_CONFIDENCE_MULTIPLIER_BPS,
             self.flash_loan_fee_bps <= MAX_FLASH_LOAN_FEE_BPS,
             // Isolated, and only isolated, reserves have a ceiling; never in an e-mode category.
             self.isolated == (self.debt_ceiling > 0),
@@ -160,23 +221,28 @@ impl ReserveConfig {
             usize::from(self.emode_category) <= crate::state::EMODE_CATEGORIES,
         ];
         require!(checks.iter().all(|ok| *ok), BallastError::InvalidConfig);
-        require!(
-            matches!(
-                oracle.source,
-                ORACLE_SOURCE_PYTH_LEGACY | ORACLE_SOURCE_PYTH_PULL
-            ),
-            BallastError::UnknownOracleSource
-        );
-        require!(
-            oracle.oracle_account != Pubkey::default()
-                && (oracle.source != ORACLE_SOURCE_PYTH_PULL || oracle.feed_id != [0; 32]),
-            BallastError::InvalidConfig
-        );
+        self.oracle.validate()?;
+        let fallback = &self.fallback_oracle;
+        if fallback.is_set() {
+            fallback.validate()?;
+            require!(
+                fallback.oracle_account != self.oracle.oracle_account
+                    && (1..=MAX_ORACLE_DEVIATION_BPS).contains(&self.max_oracle_deviation_bps),
+                BallastError::InvalidConfig
+            );
+        } else {
+            // An absent fallback is all zero: one meaning per byte.
+            require!(
+                *fallback == OracleConfig::default() && self.max_oracle_deviation_bps == 0,
+                BallastError::InvalidConfig
+            );
+        }
         Ok(())
     }
 
     /// Whether `self` is no looser than `previous` and differs only where the risk authority
-    /// may act: lower LTV, lower caps, a lower debt ceiling, a tighter strict oracle policy.
+    /// may act: lower LTV, lower caps, a lower debt ceiling, tighter strict oracle policies, a
+    /// smaller tolerated deviation between primary and fallback.
     pub fn only_tightens(&self, previous: &ReserveConfig) -> bool {
         let mut relaxed = *self;
         relaxed.ltv_bps = previous.ltv_bps;
@@ -184,13 +250,22 @@ impl ReserveConfig {
         relaxed.borrow_cap = previous.borrow_cap;
         relaxed.debt_ceiling = previous.debt_ceiling;
         relaxed.oracle.strict = previous.oracle.strict;
+        relaxed.fallback_oracle.strict = previous.fallback_oracle.strict;
+        relaxed.max_oracle_deviation_bps = previous.max_oracle_deviation_bps;
+        let tighter = |new: &PricePolicy, old: &PricePolicy| {
+            new.max_age_secs <= old.max_age_secs && new.max_confidence_bps <= old.max_confidence_bps
+        };
         relaxed == *previous
             && self.ltv_bps <= previous.ltv_bps
             && self.debt_ceiling <= previous.debt_ceiling
             && self.supply_cap <= previous.supply_cap
             && self.borrow_cap <= previous.borrow_cap
-            && self.oracle.strict.max_age_secs <= previous.oracle.strict.max_age_secs
-            && self.oracle.strict.max_confidence_bps <= previous.oracle.strict.max_confidence_bps
+            && tighter(&self.oracle.strict, &previous.oracle.strict)
+            && tighter(
+                &self.fallback_oracle.strict,
+                &previous.fallback_oracle.strict,
+            )
+            && self.max_oracle_deviation_bps <= previous.max_oracle_deviation_bps
     }
 }
 
@@ -250,8 +325,12 @@ pub struct Reserve {
     pub cumulative_fund_contributions: u64,
     /// Last time interest accrued.
     pub last_accrual_ts: i64,
-    /// Newest oracle publish time this reserve has used.
+    /// Newest oracle publish time this reserve has used, from either source: no source may
+    /// price it with an older update.
     pub last_oracle_publish_time: i64,
+    /// Which source priced it last (`PriceSource`: 1 primary, 2 fallback, 3 both, the more
+    /// conservative of two disagreeing prices in a liquidation); 0 before its first price.
+    pub last_price_source: u8,
     /// PDA bump of the liquidity vault (its seeds are checked on every use).
     pub liquidity_vault_bump: u8,
     /// PDA bump of the fund vault.
