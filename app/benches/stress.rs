@@ -69,7 +69,7 @@ fn generate(base: &MarketState) -> (MarketState, Vec<Pubkey>) {
         reserve.config.borrow_cap = u64::MAX / 8;
         let unit = 10u64.pow(u32::from(reserve.decimals));
         reserve.deposit(1_000_000_000 * unit).expect("lender");
-        let oracle_account = base.view.oracles[&oracle_of(&template.reserve)].clone();
+        let oracle_account = base.view.oracles[&oracle_of(&template.reserve).primary].clone();
         let price = books.prices[&template.key].expect("a price").collateral;
         prices.push(price_f64(price));
         if price_f64(price) > 2.0 {

@@ -11,7 +11,7 @@ use anyhow::{bail, Context as _};
 use ballast::instructions::{InitMarketArgs, MarketUpdate, ReserveUpdate};
 use ballast::state::{
     EmodeCategory, LiquidationConfig, Market, OracleConfig, PricePolicy, RateModel, Reserve,
-    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL, ORACLE_SOURCE_SWITCHBOARD,
 };
 use ballast_client::{self as client, ReserveKeys};
 use serde::Deserialize;
@@ -47,6 +47,8 @@ pub struct MarketSpec {
     pub fee_receiver: Option<String>,
     pub pyth_program: String,
     pub pyth_receiver_program: String,
+    /// Owner of trusted Switchboard On-Demand pull feeds; default: its mainnet program.
+    pub switchboard_program: Option<String>,
     pub liquidation: LiquidationSpec,
     /// `[[market.emode]]`: efficiency-mode categories.
     #[serde(default)]
@@ -121,6 +123,10 @@ pub struct ReserveSpec {
     pub borrow_cap: String,
     pub rate_model: RateSpec,
     pub oracle: OracleSpec,
+    /// A second source, used only when `oracle` fails the policy in use.
+    pub fallback_oracle: Option<OracleSpec>,
+    /// With a fallback: the most its price and the primary's may differ (bps of the lower).
+    pub max_oracle_deviation_bps: Option<u16>,
     /// Embedded bank only: the demo creates the mint and a simulated feed at this price.
     pub localnet: Option<LocalnetSpec>,
 }
@@ -137,12 +143,15 @@ pub struct RateSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OracleSpec {
-    /// `pyth-legacy` or `pyth-pull`.
+    /// `pyth-legacy`, `pyth-pull` or `switchboard`.
     pub source: String,
-    /// The price account (legacy), or the pinned `PriceUpdateV2` account (pull, optional).
+    /// The price account (legacy), the pinned `PriceUpdateV2` account (pull, optional: the
+    /// sponsored feed account by default) or the pull-feed account (Switchboard).
     pub account: Option<String>,
-    /// Pull feeds: the Pyth feed id (hex).
+    /// Pyth pull feeds: the Pyth feed id (hex). Switchboard: the feed hash (hex), pinned.
     pub feed_id: Option<String>,
+    /// Switchboard: fewest oracle responses a result must aggregate.
+    pub min_responses: Option<u8>,
     pub confidence_multiplier_bps: u16,
     pub strict: PolicySpec,
     pub liquidation: PolicySpec,
@@ -235,6 +244,10 @@ impl MarketFile {
                 &spec.pyth_receiver_program,
                 "market.pyth_receiver_program",
             )?,
+            switchboard_program: match &spec.switchboard_program {
+                Some(text) => pubkey(text, "market.switchboard_program")?,
+                None => ballast_bank::pyth::SWITCHBOARD_PROGRAM,
+            },
             liquidation: LiquidationConfig {
                 close_factor_bps: l.close_factor_bps,
                 full_liquidation_health_bps: l.full_liquidation_health_bps,
@@ -261,45 +274,31 @@ impl ReserveSpec {
     /// The reserve configuration this spec describes.
     pub fn config(&self) -> anyhow::Result<ReserveConfig> {
         let symbol = &self.symbol;
-        let oracle = &self.oracle;
-        let (source, feed) = match oracle.source.as_str() {
-            "pyth-legacy" => (ORACLE_SOURCE_PYTH_LEGACY, [0u8; 32]),
-            "pyth-pull" => (
-                ORACLE_SOURCE_PYTH_PULL,
-                feed_id(
-                    oracle
-                        .feed_id
-                        .as_deref()
-                        .with_context(|| format!("{symbol}: a pull oracle needs feed_id"))?,
-                )?,
+        let oracle = self.oracle.config(symbol, "oracle")?;
+        let (fallback_oracle, max_oracle_deviation_bps) = match &self.fallback_oracle {
+            Some(spec) => (
+                spec.config(symbol, "fallback_oracle")?,
+                self.max_oracle_deviation_bps.with_context(|| {
+                    format!("{symbol}: a fallback oracle needs max_oracle_deviation_bps")
+                })?,
             ),
-            other => bail!("{symbol}: unknown oracle source {other:?} (pyth-legacy | pyth-pull)"),
-        };
-        let account = match &oracle.account {
-            Some(text) => pubkey(text, &format!("{symbol}.oracle.account"))?,
-            None if source == ORACLE_SOURCE_PYTH_LEGACY => {
-                bail!("{symbol}: a legacy oracle needs its price account")
+            None => {
+                anyhow::ensure!(
+                    self.max_oracle_deviation_bps.is_none(),
+                    "{symbol}: max_oracle_deviation_bps without a fallback_oracle"
+                );
+                (OracleConfig::default(), 0)
             }
-            None => ballast_client::view::sponsored_feed_account(&feed),
         };
         let cap = |text: &str, what: &str| -> anyhow::Result<u64> {
             let units = parse_units(text, self.decimals)
                 .with_context(|| format!("{symbol}.{what}: {text}"))?;
             u64::try_from(units).with_context(|| format!("{symbol}.{what} too large"))
         };
-        let policy = |p: PolicySpec| PricePolicy {
-            max_age_secs: p.max_age_secs,
-            max_confidence_bps: p.max_confidence_bps,
-        };
         Ok(ReserveConfig {
-            oracle: OracleConfig {
-                source,
-                oracle_account: account,
-                feed_id: feed,
-                strict: policy(oracle.strict),
-                liquidation: policy(oracle.liquidation),
-                confidence_multiplier_bps: oracle.confidence_multiplier_bps,
-            },
+            oracle,
+            fallback_oracle,
+            max_oracle_deviation_bps,
             ltv_bps: self.ltv_bps,
             liquidation_threshold_bps: self.liquidation_threshold_bps,
             min_liquidation_bonus_bps: self.min_liquidation_bonus_bps,
@@ -327,6 +326,58 @@ impl ReserveSpec {
     }
 }
 
+impl OracleSpec {
+    /// The source this spec describes (`what` names it in errors: `oracle`, `fallback_oracle`).
+    pub fn config(&self, symbol: &str, what: &str) -> anyhow::Result<OracleConfig> {
+        let hex = |kind: &str| -> anyhow::Result<[u8; 32]> {
+            feed_id(
+                self.feed_id
+                    .as_deref()
+                    .with_context(|| format!("{symbol}.{what}: a {kind} source needs feed_id"))?,
+            )
+        };
+        let (source, feed) = match self.source.as_str() {
+            "pyth-legacy" => (ORACLE_SOURCE_PYTH_LEGACY, [0u8; 32]),
+            "pyth-pull" => (ORACLE_SOURCE_PYTH_PULL, hex("pull")?),
+            "switchboard" => (ORACLE_SOURCE_SWITCHBOARD, hex("switchboard")?),
+            other => bail!(
+                "{symbol}.{what}: unknown oracle source {other:?} (pyth-legacy | pyth-pull | switchboard)"
+            ),
+        };
+        let account = match &self.account {
+            Some(text) => pubkey(text, &format!("{symbol}.{what}.account"))?,
+            None if source == ORACLE_SOURCE_PYTH_PULL => {
+                ballast_client::view::sponsored_feed_account(&feed)
+            }
+            None => bail!(
+                "{symbol}.{what}: a {} source needs its account",
+                self.source
+            ),
+        };
+        let min_responses = match (source, self.min_responses) {
+            (ORACLE_SOURCE_SWITCHBOARD, Some(n)) => n,
+            (ORACLE_SOURCE_SWITCHBOARD, None) => {
+                bail!("{symbol}.{what}: a switchboard source needs min_responses")
+            }
+            (_, Some(_)) => bail!("{symbol}.{what}: min_responses is for switchboard sources"),
+            (_, None) => 0,
+        };
+        let policy = |p: PolicySpec| PricePolicy {
+            max_age_secs: p.max_age_secs,
+            max_confidence_bps: p.max_confidence_bps,
+        };
+        Ok(OracleConfig {
+            source,
+            oracle_account: account,
+            feed_id: feed,
+            strict: policy(self.strict),
+            liquidation: policy(self.liquidation),
+            confidence_multiplier_bps: self.confidence_multiplier_bps,
+            min_responses,
+        })
+    }
+}
+
 /// The market settings a file asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredMarket {
@@ -336,43 +387,82 @@ pub struct DesiredMarket {
     pub fee_receiver: Pubkey,
     pub pyth_program: Pubkey,
     pub pyth_receiver_program: Pubkey,
+    pub switchboard_program: Pubkey,
     pub liquidation: LiquidationConfig,
+}
+
+/// The names of one source's fields in a market file, under `oracle.` or `fallback_oracle.`.
+type OracleFieldNames = [&'static str; 8];
+
+const ORACLE_FIELDS: OracleFieldNames = [
+    "oracle.source",
+    "oracle.account",
+    "oracle.feed_id",
+    "oracle.min_responses",
+    "oracle.strict.max_age_secs",
+    "oracle.strict.max_confidence_bps",
+    "oracle.liquidation.max_age_secs",
+    "oracle.liquidation.max_confidence_bps",
+];
+
+const FALLBACK_FIELDS: OracleFieldNames = [
+    "fallback_oracle.source",
+    "fallback_oracle.account",
+    "fallback_oracle.feed_id",
+    "fallback_oracle.min_responses",
+    "fallback_oracle.strict.max_age_secs",
+    "fallback_oracle.strict.max_confidence_bps",
+    "fallback_oracle.liquidation.max_age_secs",
+    "fallback_oracle.liquidation.max_confidence_bps",
+];
+
+/// One source's parameters as `(name, value)`.
+fn oracle_fields(o: &OracleConfig, names: OracleFieldNames) -> Vec<(&'static str, String)> {
+    let source = match o.source {
+        ORACLE_SOURCE_PYTH_LEGACY => "pyth-legacy".to_string(),
+        ORACLE_SOURCE_PYTH_PULL => "pyth-pull".to_string(),
+        ORACLE_SOURCE_SWITCHBOARD => "switchboard".to_string(),
+        other => other.to_string(),
+    };
+    let feed: String = o.feed_id.iter().map(|b| format!("{b:02x}")).collect();
+    let mut fields = vec![
+        (names[0], source),
+        (names[1], o.oracle_account.to_string()),
+        (names[2], feed),
+    ];
+    if o.source == ORACLE_SOURCE_SWITCHBOARD {
+        fields.push((names[3], o.min_responses.to_string()));
+    }
+    fields.extend([
+        (names[4], o.strict.max_age_secs.to_string()),
+        (names[5], o.strict.max_confidence_bps.to_string()),
+        (names[6], o.liquidation.max_age_secs.to_string()),
+        (names[7], o.liquidation.max_confidence_bps.to_string()),
+    ]);
+    fields
 }
 
 /// Every parameter of a reserve config as `(name, value)`, caps in token units.
 pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str, String)> {
-    let o = &config.oracle;
     let r = &config.rate_model;
-    let source = match o.source {
-        ORACLE_SOURCE_PYTH_LEGACY => "pyth-legacy".to_string(),
-        ORACLE_SOURCE_PYTH_PULL => "pyth-pull".to_string(),
-        other => other.to_string(),
-    };
-    let feed: String = o.feed_id.iter().map(|b| format!("{b:02x}")).collect();
-    vec![
-        ("oracle.source", source),
-        ("oracle.account", o.oracle_account.to_string()),
-        ("oracle.feed_id", feed),
-        (
-            "oracle.strict.max_age_secs",
-            o.strict.max_age_secs.to_string(),
-        ),
-        (
-            "oracle.strict.max_confidence_bps",
-            o.strict.max_confidence_bps.to_string(),
-        ),
-        (
-            "oracle.liquidation.max_age_secs",
-            o.liquidation.max_age_secs.to_string(),
-        ),
-        (
-            "oracle.liquidation.max_confidence_bps",
-            o.liquidation.max_confidence_bps.to_string(),
-        ),
-        (
-            "oracle.confidence_multiplier_bps",
-            o.confidence_multiplier_bps.to_string(),
-        ),
+    let multiplier = |o: &OracleConfig| o.confidence_multiplier_bps.to_string();
+    let mut fields = oracle_fields(&config.oracle, ORACLE_FIELDS);
+    fields.push((
+        "oracle.confidence_multiplier_bps",
+        multiplier(&config.oracle),
+    ));
+    if config.fallback_oracle.is_set() {
+        fields.extend(oracle_fields(&config.fallback_oracle, FALLBACK_FIELDS));
+        fields.push((
+            "fallback_oracle.confidence_multiplier_bps",
+            multiplier(&config.fallback_oracle),
+        ));
+        fields.push((
+            "max_oracle_deviation_bps",
+            config.max_oracle_deviation_bps.to_string(),
+        ));
+    }
+    fields.extend(vec![
         ("ltv_bps", config.ltv_bps.to_string()),
         (
             "liquidation_threshold_bps",
@@ -418,7 +508,8 @@ pub fn config_fields(config: &ReserveConfig, decimals: u8) -> Vec<(&'static str,
             "borrow_cap",
             amount(u128::from(config.borrow_cap), decimals),
         ),
-    ]
+    ]);
+    fields
 }
 
 fn emode_fields(category: &EmodeCategory) -> Vec<(&'static str, String)> {
@@ -510,6 +601,7 @@ pub async fn plan<C: Chain>(chain: &mut C, file: &MarketFile) -> anyhow::Result<
                         fee_receiver: desired.fee_receiver,
                         pyth_program: desired.pyth_program,
                         pyth_receiver_program: desired.pyth_receiver_program,
+                        switchboard_program: desired.switchboard_program,
                         liquidation: desired.liquidation,
                     },
                 ),
@@ -544,20 +636,28 @@ pub async fn plan<C: Chain>(chain: &mut C, file: &MarketFile) -> anyhow::Result<
                     },
                 );
             }
-            if (current.pyth_program, current.pyth_receiver_program)
-                != (desired.pyth_program, desired.pyth_receiver_program)
-            {
+            let programs = |m: (&Pubkey, &Pubkey, &Pubkey)| format!("({}, {}, {})", m.0, m.1, m.2);
+            let current_programs = (
+                &current.pyth_program,
+                &current.pyth_receiver_program,
+                &current.switchboard_program,
+            );
+            let desired_programs = (
+                &desired.pyth_program,
+                &desired.pyth_receiver_program,
+                &desired.switchboard_program,
+            );
+            if current_programs != desired_programs {
                 update(
                     format!(
-                        "change market oracle programs from ({}, {}) to ({}, {})",
-                        current.pyth_program,
-                        current.pyth_receiver_program,
-                        desired.pyth_program,
-                        desired.pyth_receiver_program
+                        "change market oracle programs from {} to {}",
+                        programs(current_programs),
+                        programs(desired_programs)
                     ),
                     MarketUpdate::SetOraclePrograms {
                         pyth_program: desired.pyth_program,
                         pyth_receiver_program: desired.pyth_receiver_program,
+                        switchboard_program: desired.switchboard_program,
                     },
                 );
             }

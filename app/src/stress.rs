@@ -19,13 +19,13 @@ use ballast::instructions::{
 use ballast::math::health::HealthTotals;
 use ballast::math::value::{value_wad_floor, Price};
 use ballast::math::{BPS, WAD};
-use ballast::oracle::{read_price, PolicyPrice, PricePolicyKind};
+use ballast::oracle::{read_price, OracleAccounts, PolicyPrice, PricePolicyKind};
 use ballast::state::{
     Market, Obligation, ObligationBorrow, ObligationDeposit, Reserve, MAX_BORROWS, MAX_DEPOSITS,
     PAUSE_LIQUIDATE,
 };
 use ballast::valuation::{Valuation, ValuedReserve};
-use ballast_bank::pyth::{decode_feed, legacy_price_account_data, pull_price_update_data};
+use ballast_bank::pyth::{decode_feed, feed_account_data};
 use ballast_client::chain::Chain;
 use ballast_client::view::{decode, oracle_of, MarketView, OBLIGATION_LEN};
 use serde::Serialize;
@@ -93,32 +93,30 @@ fn scale(value: i64, move_bps: i64) -> i64 {
 pub fn shocked_oracles(view: &MarketView, shock: &Shock) -> BTreeMap<Pubkey, Account> {
     let mut out = BTreeMap::new();
     for (key, entry) in &view.reserves {
-        let oracle = oracle_of(&entry.reserve);
-        let Some(account) = view.oracles.get(&oracle) else {
-            continue;
-        };
-        let Some(mut feed) = decode_feed(&account.owner, &account.data) else {
-            continue;
-        };
-        let move_bps = shock.moves.get(key).copied().unwrap_or(0);
-        feed.price = scale(feed.price, move_bps);
-        feed.ema_price = scale(feed.ema_price, move_bps);
-        feed.conf = u64::try_from(scale(feed.conf as i64, move_bps)).unwrap_or(0);
-        feed.ema_conf = u64::try_from(scale(feed.ema_conf as i64, move_bps)).unwrap_or(0);
-        feed.publish_time = view.now;
-        feed.status = 1;
-        let data = if account.owner == ballast_bank::pyth::PYTH_RECEIVER_PROGRAM {
-            pull_price_update_data(&feed)
-        } else {
-            legacy_price_account_data(&feed)
-        };
-        out.insert(
-            oracle,
-            Account {
-                data,
-                ..account.clone()
-            },
-        );
+        let oracles = oracle_of(&entry.reserve);
+        // A crash moves every source of the reserve alike.
+        for oracle in std::iter::once(oracles.primary).chain(oracles.fallback) {
+            let Some(account) = view.oracles.get(&oracle) else {
+                continue;
+            };
+            let Some(mut feed) = decode_feed(&account.owner, &account.data) else {
+                continue;
+            };
+            let move_bps = shock.moves.get(key).copied().unwrap_or(0);
+            feed.price = scale(feed.price, move_bps);
+            feed.ema_price = scale(feed.ema_price, move_bps);
+            feed.conf = u64::try_from(scale(feed.conf as i64, move_bps)).unwrap_or(0);
+            feed.ema_conf = u64::try_from(scale(feed.ema_conf as i64, move_bps)).unwrap_or(0);
+            feed.publish_time = view.now;
+            feed.status = 1;
+            out.insert(
+                oracle,
+                Account {
+                    data: feed_account_data(&account.owner, &feed),
+                    ..account.clone()
+                },
+            );
+        }
     }
     out
 }
@@ -131,22 +129,23 @@ pub fn oracle_price(
     oracles: &BTreeMap<Pubkey, Account>,
     kind: PricePolicyKind,
 ) -> anchor_lang::Result<PolicyPrice> {
-    let oracle_key = oracle_of(reserve);
-    let account = oracles
-        .get(&oracle_key)
-        .ok_or(BallastError::OracleWrongAccount)?;
-    let mut lamports = account.lamports;
-    let mut data = account.data.clone();
-    let info = AccountInfo::new(
-        &oracle_key,
-        false,
-        false,
-        &mut lamports,
-        &mut data,
-        &account.owner,
-        false,
-    );
-    read_price(&view.market, reserve, &info, kind, view.now)
+    let keys = oracle_of(reserve);
+    let mut owned = vec![];
+    for key in std::iter::once(keys.primary).chain(keys.fallback) {
+        let account = oracles.get(&key).ok_or(BallastError::OracleWrongAccount)?;
+        owned.push((key, account.lamports, account.data.clone(), account.owner));
+    }
+    let infos: Vec<AccountInfo> = owned
+        .iter_mut()
+        .map(|(key, lamports, data, owner)| {
+            AccountInfo::new(key, false, false, lamports, data, owner, false)
+        })
+        .collect();
+    let accounts = OracleAccounts {
+        primary: &infos[0],
+        fallback: infos.get(1),
+    };
+    read_price(&view.market, reserve, accounts, kind, view.now)
 }
 
 /// The market's books as the program would see them now: each reserve with interest projected

@@ -34,6 +34,44 @@ pub fn obligation_address(market: &Pubkey, owner: &Pubkey, index: u8) -> Pubkey 
     .0
 }
 
+/// The price accounts a client lists for one reserve: its primary source's, and its fallback's
+/// when the reserve has one (the program reads both, and refuses a list without the fallback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OracleKeys {
+    pub primary: Pubkey,
+    pub fallback: Option<Pubkey>,
+}
+
+impl OracleKeys {
+    /// The accounts a reserve with `config` is priced from.
+    pub fn of(config: &ReserveConfig) -> OracleKeys {
+        OracleKeys {
+            primary: config.oracle.oracle_account,
+            fallback: config
+                .fallback_oracle
+                .is_set()
+                .then_some(config.fallback_oracle.oracle_account),
+        }
+    }
+
+    /// Read-only metas, primary first.
+    pub fn metas(&self) -> impl Iterator<Item = AccountMeta> + '_ {
+        std::iter::once(self.primary)
+            .chain(self.fallback)
+            .map(|key| AccountMeta::new_readonly(key, false))
+    }
+}
+
+impl From<Pubkey> for OracleKeys {
+    /// A reserve without a fallback.
+    fn from(primary: Pubkey) -> OracleKeys {
+        OracleKeys {
+            primary,
+            fallback: None,
+        }
+    }
+}
+
 /// The addresses that go with one reserve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReserveKeys {
@@ -42,8 +80,10 @@ pub struct ReserveKeys {
     pub liquidity_vault: Pubkey,
     pub fund_vault: Pubkey,
     pub token_program: Pubkey,
-    /// The price account passed for this reserve in health checks.
+    /// The primary price account passed for this reserve in health checks.
     pub oracle: Pubkey,
+    /// The fallback price account, listed after it, when the reserve has one.
+    pub fallback_oracle: Option<Pubkey>,
 }
 
 impl ReserveKeys {
@@ -55,7 +95,8 @@ impl ReserveKeys {
             liquidity_vault: reserve.liquidity_vault,
             fund_vault: reserve.fund_vault,
             token_program: reserve.token_program,
-            oracle: crate::view::oracle_of(reserve),
+            oracle: reserve.config.oracle.oracle_account,
+            fallback_oracle: OracleKeys::of(&reserve.config).fallback,
         }
     }
 
@@ -77,34 +118,33 @@ impl ReserveKeys {
             fund_vault: vault(seeds::FUND_VAULT),
             token_program: *token_program,
             oracle: *oracle,
+            fallback_oracle: None,
         }
     }
 }
 
-/// `[reserve, oracle]` for each of `obligation`'s reserves in the program's canonical order.
-/// `oracle_of` maps a reserve address to the price account to pass for it. Reserves are
-/// marked writable when `writable_reserves` (liquidations that may realize bad debt).
-pub fn remaining_accounts(
+/// `[reserve, oracle, fallback oracle?]` for each of `obligation`'s reserves in the program's
+/// canonical order. `oracle_of` maps a reserve address to the price accounts to pass for it.
+/// Reserves are marked writable when `writable_reserves` (liquidations that may realize bad
+/// debt).
+pub fn remaining_accounts<K: Into<OracleKeys>>(
     obligation: &Obligation,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
     writable_reserves: bool,
 ) -> Vec<AccountMeta> {
-    obligation
-        .position_reserves()
-        .iter()
-        .flat_map(|reserve| {
-            // The isolated collateral's counter changes whenever the obligation's debt does.
-            let reserve_meta = if writable_reserves || *reserve == obligation.isolated_collateral {
-                AccountMeta::new(*reserve, false)
+    let mut metas = vec![];
+    for reserve in obligation.position_reserves() {
+        // The isolated collateral's counter changes whenever the obligation's debt does.
+        metas.push(
+            if writable_reserves || reserve == obligation.isolated_collateral {
+                AccountMeta::new(reserve, false)
             } else {
-                AccountMeta::new_readonly(*reserve, false)
-            };
-            [
-                reserve_meta,
-                AccountMeta::new_readonly(oracle_of(reserve), false),
-            ]
-        })
-        .collect()
+                AccountMeta::new_readonly(reserve, false)
+            },
+        );
+        metas.extend(oracle_of(&reserve).into().metas());
+    }
+    metas
 }
 
 /// The obligation as it will be after borrowing from `reserve`: what `borrow` checks. A borrow
@@ -120,18 +160,17 @@ pub fn after_borrow(obligation: &Obligation, reserve: &Pubkey) -> Obligation {
 
 /// The remaining accounts `set_collateral` needs: none without debt; while in debt, the
 /// enabled reserve and its oracle to enable, every position to disable.
-pub fn set_collateral_remaining(
+pub fn set_collateral_remaining<K: Into<OracleKeys>>(
     obligation: &Obligation,
     reserve: &Pubkey,
     enabled: bool,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<AccountMeta> {
     match (obligation.has_debt(), enabled) {
         (false, _) => vec![],
-        (true, true) => vec![
-            AccountMeta::new_readonly(*reserve, false),
-            AccountMeta::new_readonly(oracle_of(reserve), false),
-        ],
+        (true, true) => std::iter::once(AccountMeta::new_readonly(*reserve, false))
+            .chain(oracle_of(reserve).into().metas())
+            .collect(),
         (true, false) => remaining_accounts(obligation, oracle_of, false),
     }
 }
@@ -422,13 +461,13 @@ pub fn set_collateral(
 
 /// `set_emode`: puts `state` (the obligation at `obligation`, as read) in e-mode category
 /// `category` (0: leaves e-mode). While in debt every position is listed for the health check.
-pub fn set_emode(
+pub fn set_emode<K: Into<OracleKeys>>(
     owner: &Pubkey,
     market: &Pubkey,
     obligation: &Pubkey,
     state: &Obligation,
     category: u8,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Instruction {
     let remaining = if state.has_debt() {
         remaining_accounts(state, oracle_of, false)

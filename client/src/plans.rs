@@ -8,7 +8,7 @@ use ballast::instructions::LiquidateArgs;
 use ballast::state::Obligation;
 
 use crate::chain::{ata, create_ata_idempotent};
-use crate::instructions::{self as ix, LiquidationAccounts, ReserveKeys};
+use crate::instructions::{self as ix, LiquidationAccounts, OracleKeys, ReserveKeys};
 
 /// One obligation's position in one reserve, as a plan needs it.
 #[derive(Debug, Clone, Copy)]
@@ -23,11 +23,11 @@ pub struct Position<'a> {
 /// Deposit from `owner`'s associated token account. While in debt the program opens a new
 /// deposit slot disabled (a deposit reads no price); a deposit made by a borrower is meant as
 /// collateral, so it is enabled in the same transaction, at a strict price for that reserve.
-pub fn deposit(
+pub fn deposit<K: Into<OracleKeys>>(
     owner: &Pubkey,
     p: Position,
     amount: u64,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<Instruction> {
     let keys = p.reserve;
     let source = ata(owner, &keys.mint, &keys.token_program);
@@ -49,11 +49,11 @@ pub fn deposit(
 
 /// Enables (`enabled`) or disables `owner`'s deposit in the position's reserve as collateral.
 /// Enabling a deposit the same transaction opens lists the slot it will open.
-pub fn set_collateral(
+pub fn set_collateral<K: Into<OracleKeys>>(
     owner: &Pubkey,
     p: Position,
     enabled: bool,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Instruction {
     let reserve = &p.reserve.reserve;
     let mut listed = p.state.clone();
@@ -72,11 +72,11 @@ pub fn set_collateral(
 
 /// Withdraw `amount` (`u64::MAX`: the whole deposit) to `owner`'s associated token account,
 /// opened if missing. The health check's accounts are passed only while in debt.
-pub fn withdraw(
+pub fn withdraw<K: Into<OracleKeys>>(
     owner: &Pubkey,
     p: Position,
     amount: u64,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<Instruction> {
     let keys = p.reserve;
     let remaining = if p.state.has_debt() {
@@ -101,11 +101,11 @@ pub fn withdraw(
 
 /// Borrow `amount` to `owner`'s associated token account, opened if missing; the health check
 /// lists the obligation as the borrow will leave it.
-pub fn borrow(
+pub fn borrow<K: Into<OracleKeys>>(
     owner: &Pubkey,
     p: Position,
     amount: u64,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<Instruction> {
     let keys = p.reserve;
     let after = ix::after_borrow(p.state, &keys.reserve);
@@ -150,7 +150,7 @@ pub fn isolated_reserve(obligation: &Obligation) -> Option<&Pubkey> {
 /// takes shares and has none (`open_liquidator_obligation`), then `liquidate` with every
 /// position's reserve writable (a liquidation may realize bad debt on any of them).
 #[allow(clippy::too_many_arguments)]
-pub fn liquidation(
+pub fn liquidation<K: Into<OracleKeys>>(
     liquidator: &Pubkey,
     market: &Pubkey,
     obligation: &Pubkey,
@@ -159,7 +159,7 @@ pub fn liquidation(
     collateral: &ReserveKeys,
     args: LiquidateArgs,
     open_liquidator_obligation: bool,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<Instruction> {
     let mut instructions = vec![create_ata_idempotent(
         liquidator,
@@ -199,7 +199,7 @@ pub fn liquidation(
 /// no inventory of the debt token; it ends holding a collateralized position. `liquidator_state`
 /// is its obligation 0 as it is now (empty when `open_liquidator_obligation`).
 #[allow(clippy::too_many_arguments)]
-pub fn flash_liquidation(
+pub fn flash_liquidation<K: Into<OracleKeys>>(
     liquidator: &Pubkey,
     market: &Pubkey,
     obligation: &Pubkey,
@@ -211,7 +211,7 @@ pub fn flash_liquidation(
     due: u64,
     liquidator_state: &Obligation,
     open_liquidator_obligation: bool,
-    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    oracle_of: impl Fn(&Pubkey) -> K,
 ) -> Vec<Instruction> {
     let debt_account = ata(liquidator, &repay.mint, &repay.token_program);
     let liquidator_obligation = ix::obligation_address(market, liquidator, 0);
@@ -286,6 +286,7 @@ pub fn lookup_table_addresses(
             keys.liquidity_vault,
             keys.fund_vault,
             keys.oracle,
+            keys.fallback_oracle.unwrap_or(keys.oracle),
             keys.token_program,
             ata(liquidator, &keys.mint, &keys.token_program),
         ] {

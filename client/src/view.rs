@@ -34,10 +34,10 @@ pub fn sponsored_feed_account(feed_id: &[u8; 32]) -> Pubkey {
     Pubkey::find_program_address(&[&0u16.to_le_bytes(), feed_id], &PYTH_PUSH_ORACLE).0
 }
 
-/// The account a client passes as `reserve`'s oracle: the one its config names (the program
-/// accepts no other, for either source).
-pub fn oracle_of(reserve: &Reserve) -> Pubkey {
-    reserve.config.oracle.oracle_account
+/// The accounts a client passes as `reserve`'s oracles: the ones its config names, primary then
+/// fallback (the program accepts no others).
+pub fn oracle_of(reserve: &Reserve) -> crate::OracleKeys {
+    crate::OracleKeys::of(&reserve.config)
 }
 
 /// Decodes a Ballast account of type `T` (discriminator checked).
@@ -107,7 +107,10 @@ impl MarketView {
         let keys: Vec<Pubkey> = self
             .reserves
             .values()
-            .map(|e| oracle_of(&e.reserve))
+            .flat_map(|e| {
+                let oracles = oracle_of(&e.reserve);
+                std::iter::once(oracles.primary).chain(oracles.fallback)
+            })
             .collect();
         let accounts = chain.accounts(&keys).await?;
         self.oracles = keys
@@ -153,9 +156,9 @@ impl MarketView {
         entry.reserve.projected(self.now).ok()
     }
 
-    /// The price account passed for `reserve` in health checks (the default key for a reserve
+    /// The price accounts passed for `reserve` in health checks (the default key for a reserve
     /// not in the view, which the program then refuses by name).
-    pub fn oracle_for(&self, reserve: &Pubkey) -> Pubkey {
+    pub fn oracle_for(&self, reserve: &Pubkey) -> crate::OracleKeys {
         self.reserves
             .get(reserve)
             .map(|e| oracle_of(&e.reserve))
@@ -178,7 +181,7 @@ impl MarketView {
     }
 
     /// Values `obligation` exactly as the program does: `Valuation::load` over its canonical
-    /// `[reserve, oracle]` accounts under `kind`'s price policy at the view's clock.
+    /// `[reserve, oracle, fallback oracle?]` accounts under `kind`'s price policy at the view's clock.
     pub fn valuate(
         &self,
         obligation: &Obligation,
@@ -186,13 +189,16 @@ impl MarketView {
     ) -> Result<(Valuation, HealthTotals), anchor_lang::error::Error> {
         let mut owned: Vec<(Pubkey, u64, Vec<u8>, Pubkey)> = vec![];
         for reserve_key in obligation.position_reserves() {
-            let (reserve_account, oracle_key) = match self.reserves.get(&reserve_key) {
+            let (reserve_account, oracles) = match self.reserves.get(&reserve_key) {
                 Some(entry) => (entry.account.clone(), oracle_of(&entry.reserve)),
-                None => (Account::default(), Pubkey::default()),
+                None => (Account::default(), crate::OracleKeys::default()),
             };
-            let oracle_account = self.oracles.get(&oracle_key).cloned().unwrap_or_default();
-            for (key, account) in [(reserve_key, reserve_account), (oracle_key, oracle_account)] {
+            let mut push = |key: Pubkey, account: Account| {
                 owned.push((key, account.lamports, account.data, account.owner));
+            };
+            push(reserve_key, reserve_account);
+            for key in std::iter::once(oracles.primary).chain(oracles.fallback) {
+                push(key, self.oracles.get(&key).cloned().unwrap_or_default());
             }
         }
         let infos: Vec<AccountInfo> = owned

@@ -219,7 +219,7 @@ async fn a_newcomer_deposits_borrows_and_watches_the_keeper_liquidate_over_json_
     let oracles: Vec<Pubkey> = view
         .reserves
         .values()
-        .map(|e| oracle_of(&e.reserve))
+        .map(|e| oracle_of(&e.reserve).primary)
         .collect();
     let mut times = vec![];
     for oracle in &oracles {
@@ -246,7 +246,7 @@ async fn a_newcomer_deposits_borrows_and_watches_the_keeper_liquidate_over_json_
     );
     assert!(String::from_utf8_lossy(&moved.stdout).contains("-> $50000"));
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let btc_oracle = oracle_of(&view.reserves[&btc].reserve);
+    let btc_oracle = oracle_of(&view.reserves[&btc].reserve).primary;
     assert_eq!(feed_time(&mut borrower, &btc_oracle).await.1, 50_000.0);
     let state = wallet::read_obligation(&mut borrower, &obligation)
         .await

@@ -14,7 +14,7 @@ use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, Reserve
 use ballast::math::WAD;
 use ballast::state::{
     LiquidationConfig, Market, Obligation, OracleConfig, PricePolicy, RateModel, Reserve,
-    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL,
+    ReserveConfig, ORACLE_SOURCE_PYTH_LEGACY, ORACLE_SOURCE_PYTH_PULL, ORACLE_SOURCE_SWITCHBOARD,
 };
 use solana_program_test::ProgramTestContext;
 use solana_sdk::account::Account;
@@ -22,7 +22,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
 
 use ballast_bank::pyth::{self, Feed};
-use ballast_client::{self as client, LiquidationAccounts, ReserveKeys};
+use ballast_client::{self as client, LiquidationAccounts, OracleKeys, ReserveKeys};
 
 /// The clock every test starts at (2026-01-01T00:00:00Z).
 pub const START_TIME: i64 = 1_767_225_600;
@@ -80,6 +80,97 @@ pub fn feed_id(index: usize) -> [u8; 32] {
     [index as u8 + 1; 32]
 }
 
+/// The feed id (Switchboard: feed hash) the fixture gives asset `index`'s fallback source.
+pub fn fallback_feed_id(index: usize) -> [u8; 32] {
+    [index as u8 + 101; 32]
+}
+
+/// The kind of account a reserve's price source reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OracleKind {
+    /// A legacy Pyth push price account.
+    PythLegacy,
+    /// A Pyth pull `PriceUpdateV2` price-feed account.
+    PythPull,
+    /// A Switchboard On-Demand pull feed.
+    Switchboard,
+}
+
+impl OracleKind {
+    /// Every kind, in the order the suites list them.
+    pub const ALL: [OracleKind; 3] = [
+        OracleKind::PythLegacy,
+        OracleKind::PythPull,
+        OracleKind::Switchboard,
+    ];
+
+    /// The program that owns this kind's accounts (as the fixture's market trusts it).
+    pub fn owner(self) -> Pubkey {
+        match self {
+            OracleKind::PythLegacy => pyth::PYTH_LEGACY_PROGRAM,
+            OracleKind::PythPull => pyth::PYTH_RECEIVER_PROGRAM,
+            OracleKind::Switchboard => pyth::SWITCHBOARD_PROGRAM,
+        }
+    }
+
+    /// The program's `ORACLE_SOURCE_*`.
+    pub fn source(self) -> u8 {
+        match self {
+            OracleKind::PythLegacy => ORACLE_SOURCE_PYTH_LEGACY,
+            OracleKind::PythPull => ORACLE_SOURCE_PYTH_PULL,
+            OracleKind::Switchboard => ORACLE_SOURCE_SWITCHBOARD,
+        }
+    }
+
+    /// Bytes of this kind's account publishing `feed`.
+    pub fn data(self, feed: &Feed) -> Vec<u8> {
+        pyth::feed_account_data(&self.owner(), feed)
+    }
+
+    /// A short name, for test labels and the oracle matrix.
+    pub fn label(self) -> &'static str {
+        match self {
+            OracleKind::PythLegacy => "Pyth legacy",
+            OracleKind::PythPull => "Pyth pull",
+            OracleKind::Switchboard => "Switchboard",
+        }
+    }
+}
+
+/// Fewest responses the fixture's Switchboard sources require (its feeds publish 3).
+pub const SWITCHBOARD_MIN_RESPONSES: u8 = 2;
+
+/// Deviation the fixture tolerates between a primary and a fallback price: 1 %.
+pub const FALLBACK_DEVIATION_BPS: u16 = 100;
+
+/// A source of `kind` at `oracle_account` pinned to `feed` (legacy accounts pin nothing), with
+/// the default policies: strict 60 s / 2 %, liquidation 300 s / 10 %, one interval of haircut.
+pub fn oracle_config(kind: OracleKind, oracle_account: Pubkey, feed: [u8; 32]) -> OracleConfig {
+    OracleConfig {
+        source: kind.source(),
+        oracle_account,
+        feed_id: if kind == OracleKind::PythLegacy {
+            [0; 32]
+        } else {
+            feed
+        },
+        strict: PricePolicy {
+            max_age_secs: 60,
+            max_confidence_bps: 200,
+        },
+        liquidation: PricePolicy {
+            max_age_secs: 300,
+            max_confidence_bps: 1_000,
+        },
+        confidence_multiplier_bps: 10_000,
+        min_responses: if kind == OracleKind::Switchboard {
+            SWITCHBOARD_MIN_RESPONSES
+        } else {
+            0
+        },
+    }
+}
+
 /// An e-mode category for stablecoin suites: LTV 90 %, LT 93 %, bonus 1–4 %.
 pub const STABLE_EMODE_CATEGORY: ballast::state::EmodeCategory = ballast::state::EmodeCategory {
     ltv_bps: 9_000,
@@ -92,25 +183,15 @@ pub const STABLE_EMODE_CATEGORY: ballast::state::EmodeCategory = ballast::state:
 /// factor 10 %, insurance 5 %, kinked curve 1 % / 4 % to 80 % / +75 % above, strict oracle
 /// 60 s / 2 %, liquidation oracle 300 s / 10 %, one confidence interval of haircut.
 pub fn default_reserve_config(oracle_account: Pubkey, pull: bool, feed: [u8; 32]) -> ReserveConfig {
+    let kind = if pull {
+        OracleKind::PythPull
+    } else {
+        OracleKind::PythLegacy
+    };
     ReserveConfig {
-        oracle: OracleConfig {
-            source: if pull {
-                ORACLE_SOURCE_PYTH_PULL
-            } else {
-                ORACLE_SOURCE_PYTH_LEGACY
-            },
-            oracle_account,
-            feed_id: if pull { feed } else { [0; 32] },
-            strict: PricePolicy {
-                max_age_secs: 60,
-                max_confidence_bps: 200,
-            },
-            liquidation: PricePolicy {
-                max_age_secs: 300,
-                max_confidence_bps: 1_000,
-            },
-            confidence_multiplier_bps: 10_000,
-        },
+        oracle: oracle_config(kind, oracle_account, feed),
+        fallback_oracle: OracleConfig::default(),
+        max_oracle_deviation_bps: 0,
         ltv_bps: 7_500,
         liquidation_threshold_bps: 8_000,
         min_liquidation_bonus_bps: 200,
@@ -152,6 +233,19 @@ pub struct Asset {
     pub spec: AssetSpec,
     pub keys: ReserveKeys,
     /// What the simulated oracle currently publishes.
+    pub feed: Feed,
+    /// The kind of the primary source.
+    pub kind: OracleKind,
+    /// The fallback source, when the reserve has one.
+    pub fallback: Option<FallbackSource>,
+}
+
+/// A reserve's fallback source as the fixture simulates it.
+#[derive(Debug, Clone, Copy)]
+pub struct FallbackSource {
+    pub kind: OracleKind,
+    pub address: Pubkey,
+    /// What it currently publishes.
     pub feed: Feed,
 }
 
@@ -226,6 +320,7 @@ impl Harness {
             fee_receiver: harness.fee_receiver.pubkey(),
             pyth_program: pyth::PYTH_LEGACY_PROGRAM,
             pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+            switchboard_program: pyth::SWITCHBOARD_PROGRAM,
             liquidation: default_liquidation_config(),
         };
         let admin = harness.admin.insecure_clone();
@@ -247,6 +342,12 @@ impl Harness {
                 spec: *spec,
                 keys,
                 feed,
+                kind: if spec.pull_oracle {
+                    OracleKind::PythPull
+                } else {
+                    OracleKind::PythLegacy
+                },
+                fallback: None,
             });
             harness.publish(index, feed);
             let mut config = default_reserve_config(oracle, spec.pull_oracle, feed_id(index));
@@ -318,23 +419,80 @@ impl Harness {
 
     // ----- oracles --------------------------------------------------------------------------
 
-    /// Writes `feed` as asset `index`'s oracle account (legacy or pull, per the asset).
+    /// Writes `feed` as asset `index`'s primary oracle account (of the asset's kind).
     pub fn publish(&mut self, index: usize, feed: Feed) {
         self.assets[index].feed = feed;
         let asset = &self.assets[index];
-        let (owner, data) = if asset.spec.pull_oracle {
-            (
-                pyth::PYTH_RECEIVER_PROGRAM,
-                pyth::pull_price_update_data(&feed),
-            )
-        } else {
-            (
-                pyth::PYTH_LEGACY_PROGRAM,
-                pyth::legacy_price_account_data(&feed),
-            )
-        };
-        let oracle = asset.keys.oracle;
+        let (oracle, owner, data) = (
+            asset.keys.oracle,
+            asset.kind.owner(),
+            asset.kind.data(&feed),
+        );
         self.write_account(&oracle, &owner, data);
+    }
+
+    /// Writes `feed` as asset `index`'s fallback oracle account (the asset has one).
+    pub fn publish_fallback(&mut self, index: usize, feed: Feed) {
+        let fallback = self.assets[index]
+            .fallback
+            .as_mut()
+            .expect("the asset has a fallback source");
+        fallback.feed = feed;
+        let (address, kind) = (fallback.address, fallback.kind);
+        self.write_account(&address, &kind.owner(), kind.data(&feed));
+    }
+
+    /// Publishes `price_usd` on asset `index`'s fallback now (0.1 % confidence, 3 responses).
+    pub fn set_fallback_price(&mut self, index: usize, price_usd: f64) {
+        let feed = Feed::at(price_usd, self.now, fallback_feed_id(index));
+        self.publish_fallback(index, feed);
+    }
+
+    /// The admin gives asset `index` a primary source of kind `primary` (same account, same
+    /// feed) and a fallback of kind `fallback` (a new account, pinned to `fallback_feed_id`),
+    /// tolerating `FALLBACK_DEVIATION_BPS` between them; both publish the asset's current price
+    /// now. `None` removes the fallback.
+    pub async fn set_oracle_sources(
+        &mut self,
+        index: usize,
+        primary: OracleKind,
+        fallback: Option<OracleKind>,
+    ) {
+        let mut config = self.reserve(index).await.config;
+        let oracle = self.assets[index].keys.oracle;
+        config.oracle = oracle_config(primary, oracle, feed_id(index));
+        self.assets[index].kind = primary;
+        let mut feed = self.assets[index].feed;
+        feed.publish_time = self.now;
+        self.publish(index, feed);
+        match fallback {
+            Some(kind) => {
+                let address = Keypair::new().pubkey();
+                config.fallback_oracle = oracle_config(kind, address, fallback_feed_id(index));
+                config.max_oracle_deviation_bps = FALLBACK_DEVIATION_BPS;
+                let fallback_feed = Feed {
+                    feed_id: fallback_feed_id(index),
+                    ..feed
+                };
+                self.assets[index].fallback = Some(FallbackSource {
+                    kind,
+                    address,
+                    feed: fallback_feed,
+                });
+                self.assets[index].keys.fallback_oracle = Some(address);
+                self.publish_fallback(index, fallback_feed);
+            }
+            None => {
+                config.fallback_oracle = OracleConfig::default();
+                config.max_oracle_deviation_bps = 0;
+                self.assets[index].fallback = None;
+                self.assets[index].keys.fallback_oracle = None;
+            }
+        }
+        let admin = self.admin.insecure_clone();
+        self.update_reserve(&admin, index, ReserveUpdate::Config(config))
+            .await
+            .expect("oracle sources set");
     }
 
     /// Publishes `price_usd` for asset `index` now (EMA equal, 0.1 % confidence).
@@ -343,12 +501,21 @@ impl Harness {
         self.publish(index, feed);
     }
 
-    /// Republishes every asset's current feed with `publish_time = now`.
+    /// Republishes every asset's current feeds (primary and fallback) with `publish_time = now`.
     pub fn refresh_prices(&mut self) {
         for index in 0..self.assets.len() {
             let mut feed = self.assets[index].feed;
             feed.publish_time = self.now;
             self.publish(index, feed);
+            if let Some(fallback) = self.assets[index].fallback {
+                self.publish_fallback(
+                    index,
+                    Feed {
+                        publish_time: self.now,
+                        ..fallback.feed
+                    },
+                );
+            }
         }
     }
 
@@ -517,6 +684,7 @@ impl Harness {
             fee_receiver: creator.pubkey(),
             pyth_program: pyth::PYTH_LEGACY_PROGRAM,
             pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+            switchboard_program: pyth::SWITCHBOARD_PROGRAM,
             liquidation: default_liquidation_config(),
         };
         let market = client::market_address(&creator.pubkey(), 0);
@@ -643,17 +811,20 @@ impl Harness {
 
     // ----- instructions on users ------------------------------------------------------------
 
-    /// Canonical `[reserve, oracle]` pairs for `obligation`.
+    /// Canonical `[reserve, oracle, fallback oracle?]` lists for `obligation`.
     pub fn remaining(&self, obligation: &Obligation, writable: bool) -> Vec<AccountMeta> {
         client::remaining_accounts(obligation, |reserve| self.oracle_of(reserve), writable)
     }
 
-    /// The oracle account the fixture passes for `reserve`.
-    pub fn oracle_of(&self, reserve: &Pubkey) -> Pubkey {
+    /// The oracle accounts the fixture passes for `reserve` (primary, fallback).
+    pub fn oracle_of(&self, reserve: &Pubkey) -> OracleKeys {
         self.assets
             .iter()
             .find(|asset| asset.keys.reserve == *reserve)
-            .map(|asset| asset.keys.oracle)
+            .map(|asset| OracleKeys {
+                primary: asset.keys.oracle,
+                fallback: asset.keys.fallback_oracle,
+            })
             .unwrap_or_default()
     }
 
@@ -800,8 +971,10 @@ impl Harness {
                     account,
                 },
             );
-            if let Some(oracle) = self.account(&keys.oracle).await {
-                oracles.insert(keys.oracle, oracle);
+            for oracle in std::iter::once(keys.oracle).chain(keys.fallback_oracle) {
+                if let Some(account) = self.account(&oracle).await {
+                    oracles.insert(oracle, account);
+                }
             }
         }
         ballast_client::view::MarketView {

@@ -95,7 +95,7 @@ pub fn market_page(state: &MarketState) -> Result<MarketPage, DashError> {
             stress::oracle_price(view, reserve, &view.oracles, PricePolicyKind::Liquidation);
         let publish_time = view
             .oracles
-            .get(&view.oracle_for(&key))
+            .get(&view.oracle_for(&key).primary)
             .and_then(|a| ballast_bank::pyth::decode_feed(&a.owner, &a.data))
             .map(|feed| feed.publish_time);
         let fund_usd = price.as_ref().ok().and_then(|p| {

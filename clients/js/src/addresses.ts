@@ -64,8 +64,10 @@ export type ReserveKeys = {
   liquidityVault: Address;
   fundVault: Address;
   tokenProgram: Address;
-  /** The price account passed for this reserve in health checks. */
+  /** The primary price account passed for this reserve in health checks. */
   oracle: Address;
+  /** The fallback price account, listed after it, when the reserve has one. */
+  fallbackOracle?: Address;
 };
 
 /** A reserve's keys from its stored state (what a client reads from chain). */
@@ -77,6 +79,9 @@ export function reserveKeys(reserveAddress: Address, reserve: Reserve): ReserveK
     fundVault: reserve.fundVault,
     tokenProgram: reserve.tokenProgram,
     oracle: reserve.config.oracle.oracleAccount,
+    ...(reserve.config.fallbackOracle.source === 0
+      ? {}
+      : { fallbackOracle: reserve.config.fallbackOracle.oracleAccount }),
   };
 }
 

@@ -10,7 +10,17 @@ import type { Obligation, ObligationBorrow, ObligationDeposit } from './generate
 export const EMPTY_SLOT = '11111111111111111111111111111111' as Address;
 
 /** Maps a reserve to the price account passed for it. */
-export type OracleOf = (reserve: Address) => Address;
+/**
+ * The price accounts listed for a reserve: its primary source's, then its fallback's when it has
+ * one (a single address for a reserve without a fallback).
+ */
+export type OracleOf = (reserve: Address) => Address | readonly Address[];
+
+/** Read-only metas of a reserve's price accounts, primary first. */
+export function oracleMetas(oracles: Address | readonly Address[]): AccountMeta[] {
+  const list: readonly Address[] = typeof oracles === 'string' ? [oracles] : oracles;
+  return list.map(address => ({ address, role: AccountRole.READONLY }));
+}
 
 export function activeDeposits(obligation: Obligation): ObligationDeposit[] {
   return obligation.deposits.filter(d => d.reserve !== EMPTY_SLOT);
@@ -37,7 +47,8 @@ export function positionReserves(obligation: Obligation): Address[] {
 }
 
 /**
- * `[reserve, oracle]` for each of the obligation's reserves in the program's canonical order.
+ * `[reserve, oracle, fallback oracle?]` for each of the obligation's reserves in the program's
+ * canonical order.
  * Reserves are writable when `writable` (liquidations, which may realize bad debt).
  */
 export function remainingAccounts(
@@ -51,7 +62,7 @@ export function remainingAccounts(
       address: reserve,
       role: writable || reserve === obligation.isolatedCollateral ? AccountRole.WRITABLE : AccountRole.READONLY,
     },
-    { address: oracleOf(reserve), role: AccountRole.READONLY },
+    ...oracleMetas(oracleOf(reserve)),
   ]);
 }
 
@@ -98,10 +109,7 @@ export function setCollateralRemaining(
 ): AccountMeta[] {
   if (!hasDebt(obligation)) return [];
   if (enabled) {
-    return [
-      { address: reserve, role: AccountRole.READONLY },
-      { address: oracleOf(reserve), role: AccountRole.READONLY },
-    ];
+    return [{ address: reserve, role: AccountRole.READONLY }, ...oracleMetas(oracleOf(reserve))];
   }
   return remainingAccounts(obligation, oracleOf, false);
 }

@@ -162,11 +162,12 @@ export class BallastMarket {
     throw new Error(`no reserve for mint ${mint} in market ${this.address}`);
   }
 
-  /** The price account passed for a reserve in health checks. */
+  /** The price accounts passed for a reserve in health checks (primary, then any fallback). */
   readonly oracleOf: OracleOf = reserve => {
     const entry = this.reserves.get(reserve);
     if (!entry) throw new Error(`reserve ${reserve} is not in market ${this.address}`);
-    return entry.keys.oracle;
+    const { oracle, fallbackOracle } = entry.keys;
+    return fallbackOracle === undefined ? oracle : [oracle, fallbackOracle];
   };
 
   /** `owner`'s obligation `index`: its address and state (null when not opened yet). */

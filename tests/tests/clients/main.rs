@@ -17,8 +17,11 @@ use anchor_lang::{AccountDeserialize, AccountSerialize, Discriminator, Space};
 use ballast::instructions::{InitMarketArgs, LiquidateArgs, MarketUpdate, ReserveUpdate};
 use ballast::math::WAD;
 use ballast::state::{Market, Obligation, ObligationBorrow, ObligationDeposit, Reserve};
-use ballast_client::{self as client, plans, LiquidationAccounts, ReserveKeys};
-use ballast_tests::fixture::{default_liquidation_config, default_reserve_config, feed_id};
+use ballast_client::{self as client, plans, LiquidationAccounts, OracleKeys, ReserveKeys};
+use ballast_tests::fixture::{
+    default_liquidation_config, default_reserve_config, fallback_feed_id, feed_id, oracle_config,
+    OracleKind,
+};
 use serde_json::{json, Map, Value};
 
 fn key(n: u8) -> Pubkey {
@@ -238,7 +241,12 @@ impl World {
         let reserves = (0..4u8)
             .map(|i| {
                 let program = if i == 3 { token_2022 } else { token };
-                ReserveKeys::derive(&market, &key(10 + i), &program, &key(20 + i))
+                let mut keys = ReserveKeys::derive(&market, &key(10 + i), &program, &key(20 + i));
+                // SOL has a Switchboard fallback: its lists carry a third account.
+                if i == 1 {
+                    keys.fallback_oracle = Some(key(40));
+                }
+                keys
             })
             .collect();
         World {
@@ -251,12 +259,15 @@ impl World {
         }
     }
 
-    fn oracle_of(&self) -> impl Fn(&Pubkey) -> Pubkey + '_ {
+    fn oracle_of(&self) -> impl Fn(&Pubkey) -> OracleKeys + '_ {
         |reserve| {
             self.reserves
                 .iter()
                 .find(|k| k.reserve == *reserve)
-                .map(|k| k.oracle)
+                .map(|k| OracleKeys {
+                    primary: k.oracle,
+                    fallback: k.fallback_oracle,
+                })
                 .expect("a reserve of the fixture")
         }
     }
@@ -265,7 +276,13 @@ impl World {
         Value::Object(
             self.reserves
                 .iter()
-                .map(|k| (k.reserve.to_string(), json!(k.oracle.to_string())))
+                .map(|k| {
+                    let oracles = match k.fallback_oracle {
+                        Some(fallback) => json!([k.oracle.to_string(), fallback.to_string()]),
+                        None => json!(k.oracle.to_string()),
+                    };
+                    (k.reserve.to_string(), oracles)
+                })
                 .collect(),
         )
     }
@@ -288,6 +305,7 @@ impl World {
         market.fee_receiver = key(6);
         market.pyth_program = key(7);
         market.pyth_receiver_program = key(8);
+        market.switchboard_program = key(41);
         market.pause_flags = 0b10;
         market.liquidation = default_liquidation_config();
         market
@@ -312,6 +330,11 @@ impl World {
         )
         .1;
         reserve.config = default_reserve_config(keys.oracle, i == 1, feed_id(i));
+        if let Some(fallback) = keys.fallback_oracle {
+            reserve.config.fallback_oracle =
+                oracle_config(OracleKind::Switchboard, fallback, fallback_feed_id(i));
+            reserve.config.max_oracle_deviation_bps = 150;
+        }
         reserve.available_liquidity = 912_345_678_901 + i as u64;
         reserve.total_scaled_debt = 400_000_000_000 * WAD + 17;
         reserve.borrow_index = WAD + WAD / 37;
@@ -419,6 +442,7 @@ fn fixtures() -> Value {
         fee_receiver: key(6),
         pyth_program: key(7),
         pyth_receiver_program: key(8),
+        switchboard_program: key(41),
         liquidation: default_liquidation_config(),
     };
     let oracle_of = w.oracle_of();
@@ -431,6 +455,7 @@ fn fixtures() -> Value {
             MarketUpdate::SetOraclePrograms {
                 pyth_program: key(7),
                 pyth_receiver_program: key(9),
+                switchboard_program: key(42),
             },
         ),
         client::update_market(

@@ -22,6 +22,7 @@ fn market_args(index: u16, liquidation: LiquidationConfig) -> InitMarketArgs {
         fee_receiver: Pubkey::new_unique(),
         pyth_program: pyth::PYTH_LEGACY_PROGRAM,
         pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         liquidation,
     }
 }
@@ -38,6 +39,7 @@ async fn a_new_market_makes_its_creator_admin_with_nothing_pending_or_paused() {
     assert_eq!(market.fee_receiver, h.fee_receiver.pubkey());
     assert_eq!(market.pyth_program, pyth::PYTH_LEGACY_PROGRAM);
     assert_eq!(market.pyth_receiver_program, pyth::PYTH_RECEIVER_PROGRAM);
+    assert_eq!(market.switchboard_program, pyth::SWITCHBOARD_PROGRAM);
     assert_eq!(market.pause_flags, 0);
     assert_eq!(market.liquidation, default_liquidation_config());
 }
@@ -243,6 +245,7 @@ fn admin_only_updates() -> Vec<MarketUpdate> {
         MarketUpdate::SetOraclePrograms {
             pyth_program: Pubkey::new_unique(),
             pyth_receiver_program: Pubkey::new_unique(),
+            switchboard_program: Pubkey::new_unique(),
         },
         MarketUpdate::SetLiquidationConfig { config: tighter },
     ]
@@ -267,7 +270,8 @@ async fn neither_the_risk_authority_nor_a_stranger_may_change_admin_settings() {
 async fn the_admin_replaces_authorities_oracle_programs_and_liquidation_settings() {
     let mut h = Harness::new().await;
     let admin = h.admin.insecure_clone();
-    let (risk, receiver, legacy, pull) = (
+    let (risk, receiver, legacy, pull, switchboard) = (
+        Pubkey::new_unique(),
         Pubkey::new_unique(),
         Pubkey::new_unique(),
         Pubkey::new_unique(),
@@ -286,6 +290,7 @@ async fn the_admin_replaces_authorities_oracle_programs_and_liquidation_settings
         MarketUpdate::SetOraclePrograms {
             pyth_program: legacy,
             pyth_receiver_program: pull,
+            switchboard_program: switchboard,
         },
         MarketUpdate::SetLiquidationConfig { config: settings },
     ] {
@@ -296,6 +301,7 @@ async fn the_admin_replaces_authorities_oracle_programs_and_liquidation_settings
     assert_eq!(market.fee_receiver, receiver);
     assert_eq!(market.pyth_program, legacy);
     assert_eq!(market.pyth_receiver_program, pull);
+    assert_eq!(market.switchboard_program, switchboard);
     assert_eq!(market.liquidation, settings);
     assert_eq!(market.admin, admin.pubkey());
 }
@@ -607,6 +613,7 @@ async fn feeds_of_an_oracle_program_the_market_no_longer_trusts_are_refused() {
         MarketUpdate::SetOraclePrograms {
             pyth_program: Pubkey::new_unique(),
             pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+            switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         },
     )
     .await

@@ -42,6 +42,7 @@ pub async fn foreign_market(h: &mut Harness) -> ForeignMarket {
         fee_receiver: h.fee_receiver.pubkey(),
         pyth_program: pyth::PYTH_LEGACY_PROGRAM,
         pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         liquidation: default_liquidation_config(),
     };
     h.send(&[client::init_market(&admin.pubkey(), args)], &[&admin])

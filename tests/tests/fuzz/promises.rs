@@ -275,17 +275,11 @@ impl World {
                 expo: feed.expo,
                 publish_time: feed.publish_time,
                 trading: self.h.assets[index].spec.pull_oracle || feed.status == 1,
+                responses: None,
             };
             let oracle = &reserve.config.oracle;
-            let valid = apply_policy(
-                &raw,
-                &oracle.liquidation,
-                PricePolicyKind::Liquidation,
-                oracle.confidence_multiplier_bps,
-                reserve.last_oracle_publish_time,
-                snap.now,
-            )
-            .is_ok();
+            let valid = apply_policy(&raw, oracle, PricePolicyKind::Liquidation, snap.now)
+                .is_ok_and(|price| price.publish_time >= reserve.last_oracle_publish_time);
             if valid {
                 continue;
             }

@@ -19,7 +19,7 @@ use ballast::state::{
     CollateralParams, EmodeCategory, LiquidationConfig, Market, Obligation, Reserve, RESERVE_FROZEN,
 };
 use ballast_bank::pyth::{self, Feed};
-use ballast_client as client;
+use ballast_client::{self as client, OracleKeys};
 use ballast_tests::fixture::{
     default_liquidation_config, isolation_inconsistency, Harness, TxResult, User, BTC, SOL, USDC,
 };
@@ -875,10 +875,14 @@ impl World {
                 let remaining = client::remaining_accounts(
                     obligation,
                     |reserve| {
+                        let listed = h.oracle_of(reserve);
                         if *reserve == sol {
-                            posted
+                            OracleKeys {
+                                primary: posted,
+                                ..listed
+                            }
                         } else {
-                            h.oracle_of(reserve)
+                            listed
                         }
                     },
                     true,

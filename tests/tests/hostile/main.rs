@@ -140,6 +140,7 @@ async fn setup() -> Scene {
         fee_receiver: m2_admin.pubkey(),
         pyth_program: pyth::PYTH_LEGACY_PROGRAM,
         pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         liquidation: default_liquidation_config(),
     };
     h.send(
@@ -326,6 +327,7 @@ async fn targets(scene: &mut Scene) -> Vec<Target> {
         fee_receiver: admin,
         pyth_program: pyth::PYTH_LEGACY_PROGRAM,
         pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         liquidation,
     };
     let mut extreme: Vec<(String, Vec<u8>)> = invalid_liquidation_configs()

@@ -28,7 +28,7 @@ use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::oracle::{PricePolicyKind, MIN_EXPONENT};
 use ballast::state::{Market, Obligation, Reserve};
 use ballast_bank::pyth::{self, Feed};
-use ballast_client as client;
+use ballast_client::{self as client, OracleKeys};
 use ballast_tests::fixture::*;
 
 use super::support::*;
@@ -456,7 +456,10 @@ async fn act(
                 &obligation,
                 EMODE_CATEGORY,
                 |reserve| match oracle {
-                    Some(account) if *reserve == swapped => account,
+                    Some(account) if *reserve == swapped => OracleKeys {
+                        primary: account,
+                        ..h.oracle_of(reserve)
+                    },
                     _ => h.oracle_of(reserve),
                 },
             );

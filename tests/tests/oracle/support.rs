@@ -9,7 +9,7 @@ use anchor_spl::token::spl_token;
 use anchor_spl::token_2022::spl_token_2022;
 use ballast::errors::BallastError;
 use ballast::state::Obligation;
-use ballast_client as client;
+use ballast_client::{self as client, OracleKeys};
 use ballast_tests::fixture::{Harness, TxResult, User};
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
@@ -102,7 +102,10 @@ pub fn remaining_with(
     client::remaining_accounts(
         obligation,
         |reserve| match oracle {
-            Some(account) if *reserve == swapped => account,
+            Some(account) if *reserve == swapped => OracleKeys {
+                primary: account,
+                ..h.oracle_of(reserve)
+            },
             _ => h.oracle_of(reserve),
         },
         writable,

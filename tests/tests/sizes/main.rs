@@ -171,6 +171,7 @@ fn largest_market_update(h: &Harness, market: &ballast::state::Market) -> (Marke
             MarketUpdate::SetOraclePrograms {
                 pyth_program: market.pyth_program,
                 pyth_receiver_program: market.pyth_receiver_program,
+                switchboard_program: market.switchboard_program,
             },
         ),
         (
@@ -232,6 +233,7 @@ async fn measure_all() -> Vec<Measured> {
         fee_receiver: h.fee_receiver.pubkey(),
         pyth_program: pyth::PYTH_LEGACY_PROGRAM,
         pyth_receiver_program: pyth::PYTH_RECEIVER_PROGRAM,
+        switchboard_program: pyth::SWITCHBOARD_PROGRAM,
         liquidation: default_liquidation_config(),
     };
     let ix = client::init_market(&admin.pubkey(), args);

@@ -79,6 +79,8 @@ export type Market = {
   pythProgram: Address;
   /** Program that owns trusted Pyth pull `PriceUpdateV2` accounts. */
   pythReceiverProgram: Address;
+  /** Program that owns trusted Switchboard On-Demand pull-feed accounts. */
+  switchboardProgram: Address;
   /** Market-wide pause flags (`PAUSE_*`), combined with each reserve's. */
   pauseFlags: number;
   /** Liquidation settings. */
@@ -108,6 +110,8 @@ export type MarketArgs = {
   pythProgram: Address;
   /** Program that owns trusted Pyth pull `PriceUpdateV2` accounts. */
   pythReceiverProgram: Address;
+  /** Program that owns trusted Switchboard On-Demand pull-feed accounts. */
+  switchboardProgram: Address;
   /** Market-wide pause flags (`PAUSE_*`), combined with each reserve's. */
   pauseFlags: number;
   /** Liquidation settings. */
@@ -132,6 +136,7 @@ export function getMarketEncoder(): FixedSizeEncoder<MarketArgs> {
       ["feeReceiver", getAddressEncoder()],
       ["pythProgram", getAddressEncoder()],
       ["pythReceiverProgram", getAddressEncoder()],
+      ["switchboardProgram", getAddressEncoder()],
       ["pauseFlags", getU8Encoder()],
       ["liquidation", getLiquidationConfigEncoder()],
       [
@@ -157,6 +162,7 @@ export function getMarketDecoder(): FixedSizeDecoder<Market> {
     ["feeReceiver", getAddressDecoder()],
     ["pythProgram", getAddressDecoder()],
     ["pythReceiverProgram", getAddressDecoder()],
+    ["switchboardProgram", getAddressDecoder()],
     ["pauseFlags", getU8Decoder()],
     ["liquidation", getLiquidationConfigDecoder()],
     [
@@ -226,5 +232,5 @@ export async function fetchAllMaybeMarket(
 }
 
 export function getMarketSize(): number {
-  return 352;
+  return 384;
 }

@@ -115,8 +115,16 @@ export type Reserve = {
   cumulativeFundContributions: bigint;
   /** Last time interest accrued. */
   lastAccrualTs: bigint;
-  /** Newest oracle publish time this reserve has used. */
+  /**
+   * Newest oracle publish time this reserve has used, from either source: no source may
+   * price it with an older update.
+   */
   lastOraclePublishTime: bigint;
+  /**
+   * Which source priced it last (`PriceSource`: 1 primary, 2 fallback, 3 both, the more
+   * conservative of two disagreeing prices in a liquidation); 0 before its first price.
+   */
+  lastPriceSource: number;
   /** PDA bump of the liquidity vault (its seeds are checked on every use). */
   liquidityVaultBump: number;
   /** PDA bump of the fund vault. */
@@ -200,8 +208,16 @@ export type ReserveArgs = {
   cumulativeFundContributions: number | bigint;
   /** Last time interest accrued. */
   lastAccrualTs: number | bigint;
-  /** Newest oracle publish time this reserve has used. */
+  /**
+   * Newest oracle publish time this reserve has used, from either source: no source may
+   * price it with an older update.
+   */
   lastOraclePublishTime: number | bigint;
+  /**
+   * Which source priced it last (`PriceSource`: 1 primary, 2 fallback, 3 both, the more
+   * conservative of two disagreeing prices in a liquidation); 0 before its first price.
+   */
+  lastPriceSource: number;
   /** PDA bump of the liquidity vault (its seeds are checked on every use). */
   liquidityVaultBump: number;
   /** PDA bump of the fund vault. */
@@ -259,6 +275,7 @@ export function getReserveEncoder(): FixedSizeEncoder<ReserveArgs> {
       ["cumulativeFundContributions", getU64Encoder()],
       ["lastAccrualTs", getI64Encoder()],
       ["lastOraclePublishTime", getI64Encoder()],
+      ["lastPriceSource", getU8Encoder()],
       ["liquidityVaultBump", getU8Encoder()],
       ["fundVaultBump", getU8Encoder()],
       ["flashLoanAmount", getU64Encoder()],
@@ -301,6 +318,7 @@ export function getReserveDecoder(): FixedSizeDecoder<Reserve> {
     ["cumulativeFundContributions", getU64Decoder()],
     ["lastAccrualTs", getI64Decoder()],
     ["lastOraclePublishTime", getI64Decoder()],
+    ["lastPriceSource", getU8Decoder()],
     ["liquidityVaultBump", getU8Decoder()],
     ["fundVaultBump", getU8Decoder()],
     ["flashLoanAmount", getU64Decoder()],
@@ -370,5 +388,5 @@ export async function fetchAllMaybeReserve(
 }
 
 export function getReserveSize(): number {
-  return 561;
+  return 645;
 }

@@ -164,6 +164,10 @@ export const BALLAST_ERROR__EMODE_BORROW_NOT_IN_CATEGORY = 0x17b8; // 6072
 export const BALLAST_ERROR__ISOLATION_FIXED_WHILE_SUPPLIED = 0x17b9; // 6073
 /** WrongIsolatedReserve: the obligation's isolated collateral reserve is required, writable */
 export const BALLAST_ERROR__WRONG_ISOLATED_RESERVE = 0x17ba; // 6074
+/** OracleTooFewResponses: the oracle result has fewer responses than required */
+export const BALLAST_ERROR__ORACLE_TOO_FEW_RESPONSES = 0x17bb; // 6075
+/** OracleSourcesDisagree: the primary and fallback oracle prices disagree */
+export const BALLAST_ERROR__ORACLE_SOURCES_DISAGREE = 0x17bc; // 6076
 
 export type BallastError =
   | typeof BALLAST_ERROR__ACTION_PAUSED
@@ -214,7 +218,9 @@ export type BallastError =
   | typeof BALLAST_ERROR__ORACLE_NON_POSITIVE
   | typeof BALLAST_ERROR__ORACLE_NOT_TRADING
   | typeof BALLAST_ERROR__ORACLE_OLDER_THAN_LAST_USED
+  | typeof BALLAST_ERROR__ORACLE_SOURCES_DISAGREE
   | typeof BALLAST_ERROR__ORACLE_STALE
+  | typeof BALLAST_ERROR__ORACLE_TOO_FEW_RESPONSES
   | typeof BALLAST_ERROR__ORACLE_UNPARSABLE
   | typeof BALLAST_ERROR__ORACLE_WRONG_ACCOUNT
   | typeof BALLAST_ERROR__ORACLE_WRONG_OWNER
@@ -293,7 +299,9 @@ if (process.env["NODE_ENV"] !== "production") {
     [BALLAST_ERROR__ORACLE_NON_POSITIVE]: `oracle price is not positive`,
     [BALLAST_ERROR__ORACLE_NOT_TRADING]: `oracle status is not trading`,
     [BALLAST_ERROR__ORACLE_OLDER_THAN_LAST_USED]: `oracle update older than the last one used`,
+    [BALLAST_ERROR__ORACLE_SOURCES_DISAGREE]: `the primary and fallback oracle prices disagree`,
     [BALLAST_ERROR__ORACLE_STALE]: `oracle price is stale`,
+    [BALLAST_ERROR__ORACLE_TOO_FEW_RESPONSES]: `the oracle result has fewer responses than required`,
     [BALLAST_ERROR__ORACLE_UNPARSABLE]: `oracle account data unparsable`,
     [BALLAST_ERROR__ORACLE_WRONG_ACCOUNT]: `wrong oracle account`,
     [BALLAST_ERROR__ORACLE_WRONG_OWNER]: `oracle account has the wrong owner`,

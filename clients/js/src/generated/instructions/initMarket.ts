@@ -89,6 +89,7 @@ export type InitMarketInstructionData = {
   feeReceiver: Address;
   pythProgram: Address;
   pythReceiverProgram: Address;
+  switchboardProgram: Address;
   liquidation: LiquidationConfig;
 };
 
@@ -99,6 +100,7 @@ export type InitMarketInstructionDataArgs = {
   feeReceiver: Address;
   pythProgram: Address;
   pythReceiverProgram: Address;
+  switchboardProgram: Address;
   liquidation: LiquidationConfigArgs;
 };
 
@@ -111,6 +113,7 @@ export function getInitMarketInstructionDataEncoder(): FixedSizeEncoder<InitMark
       ["feeReceiver", getAddressEncoder()],
       ["pythProgram", getAddressEncoder()],
       ["pythReceiverProgram", getAddressEncoder()],
+      ["switchboardProgram", getAddressEncoder()],
       ["liquidation", getLiquidationConfigEncoder()],
     ]),
     (value) => ({ ...value, discriminator: INIT_MARKET_DISCRIMINATOR }),
@@ -125,6 +128,7 @@ export function getInitMarketInstructionDataDecoder(): FixedSizeDecoder<InitMark
     ["feeReceiver", getAddressDecoder()],
     ["pythProgram", getAddressDecoder()],
     ["pythReceiverProgram", getAddressDecoder()],
+    ["switchboardProgram", getAddressDecoder()],
     ["liquidation", getLiquidationConfigDecoder()],
   ]);
 }
@@ -153,6 +157,7 @@ export type InitMarketInput<
   feeReceiver: InitMarketInstructionDataArgs["feeReceiver"];
   pythProgram: InitMarketInstructionDataArgs["pythProgram"];
   pythReceiverProgram: InitMarketInstructionDataArgs["pythReceiverProgram"];
+  switchboardProgram: InitMarketInstructionDataArgs["switchboardProgram"];
   liquidation: InitMarketInstructionDataArgs["liquidation"];
 };
 

@@ -46,6 +46,7 @@ export type MarketUpdate =
       __kind: "SetOraclePrograms";
       pythProgram: Address;
       pythReceiverProgram: Address;
+      switchboardProgram: Address;
     }
   | { __kind: "SetLiquidationConfig"; config: LiquidationConfig }
   | { __kind: "SetPauseFlags"; pauseFlags: number }
@@ -60,6 +61,7 @@ export type MarketUpdateArgs =
       __kind: "SetOraclePrograms";
       pythProgram: Address;
       pythReceiverProgram: Address;
+      switchboardProgram: Address;
     }
   | { __kind: "SetLiquidationConfig"; config: LiquidationConfigArgs }
   | { __kind: "SetPauseFlags"; pauseFlags: number }
@@ -82,6 +84,7 @@ export function getMarketUpdateEncoder(): Encoder<MarketUpdateArgs> {
       getStructEncoder([
         ["pythProgram", getAddressEncoder()],
         ["pythReceiverProgram", getAddressEncoder()],
+        ["switchboardProgram", getAddressEncoder()],
       ]),
     ],
     [
@@ -116,6 +119,7 @@ export function getMarketUpdateDecoder(): Decoder<MarketUpdate> {
       getStructDecoder([
         ["pythProgram", getAddressDecoder()],
         ["pythReceiverProgram", getAddressDecoder()],
+        ["switchboardProgram", getAddressDecoder()],
       ]),
     ],
     [

@@ -35,14 +35,21 @@ import {
 
 /** Where a reserve's price comes from, and how much of it to trust. */
 export type OracleConfig = {
-  /** `ORACLE_SOURCE_PYTH_LEGACY` or `ORACLE_SOURCE_PYTH_PULL`. */
+  /**
+   * `ORACLE_SOURCE_PYTH_LEGACY`, `ORACLE_SOURCE_PYTH_PULL` or `ORACLE_SOURCE_SWITCHBOARD`
+   * (`ORACLE_SOURCE_NONE` only for an unused fallback).
+   */
   source: number;
   /**
-   * The price account: a legacy price account, or the pull price-feed account that holds
-   * the feed's newest `PriceUpdateV2`. Always required: the caller never chooses the update.
+   * The price account: a legacy price account, the pull price-feed account that holds the
+   * feed's newest `PriceUpdateV2`, or the Switchboard pull-feed account. Always required: the
+   * caller never chooses the update.
    */
   oracleAccount: Address;
-  /** Pull feeds: the Pyth feed id every update must carry. */
+  /**
+   * Pyth pull feeds: the Pyth feed id every update must carry. Switchboard: the feed's
+   * `feed_hash` (its job definition), pinned.
+   */
   feedId: ReadonlyUint8Array;
   /** Policy for new risk (borrow, withdraw in debt, disable collateral). */
   strict: PricePolicy;
@@ -50,17 +57,29 @@ export type OracleConfig = {
   liquidation: PricePolicy;
   /** Multiple of `conf` (bps) taken off collateral and added to debt prices under `strict`. */
   confidenceMultiplierBps: number;
+  /**
+   * Switchboard: fewest oracle responses (`num_samples`) the feed's result must aggregate,
+   * 1 ..= `MAX_ORACLE_MIN_RESPONSES`; 0 for Pyth sources.
+   */
+  minResponses: number;
 };
 
 export type OracleConfigArgs = {
-  /** `ORACLE_SOURCE_PYTH_LEGACY` or `ORACLE_SOURCE_PYTH_PULL`. */
+  /**
+   * `ORACLE_SOURCE_PYTH_LEGACY`, `ORACLE_SOURCE_PYTH_PULL` or `ORACLE_SOURCE_SWITCHBOARD`
+   * (`ORACLE_SOURCE_NONE` only for an unused fallback).
+   */
   source: number;
   /**
-   * The price account: a legacy price account, or the pull price-feed account that holds
-   * the feed's newest `PriceUpdateV2`. Always required: the caller never chooses the update.
+   * The price account: a legacy price account, the pull price-feed account that holds the
+   * feed's newest `PriceUpdateV2`, or the Switchboard pull-feed account. Always required: the
+   * caller never chooses the update.
    */
   oracleAccount: Address;
-  /** Pull feeds: the Pyth feed id every update must carry. */
+  /**
+   * Pyth pull feeds: the Pyth feed id every update must carry. Switchboard: the feed's
+   * `feed_hash` (its job definition), pinned.
+   */
   feedId: ReadonlyUint8Array;
   /** Policy for new risk (borrow, withdraw in debt, disable collateral). */
   strict: PricePolicyArgs;
@@ -68,6 +87,11 @@ export type OracleConfigArgs = {
   liquidation: PricePolicyArgs;
   /** Multiple of `conf` (bps) taken off collateral and added to debt prices under `strict`. */
   confidenceMultiplierBps: number;
+  /**
+   * Switchboard: fewest oracle responses (`num_samples`) the feed's result must aggregate,
+   * 1 ..= `MAX_ORACLE_MIN_RESPONSES`; 0 for Pyth sources.
+   */
+  minResponses: number;
 };
 
 export function getOracleConfigEncoder(): FixedSizeEncoder<OracleConfigArgs> {
@@ -78,6 +102,7 @@ export function getOracleConfigEncoder(): FixedSizeEncoder<OracleConfigArgs> {
     ["strict", getPricePolicyEncoder()],
     ["liquidation", getPricePolicyEncoder()],
     ["confidenceMultiplierBps", getU16Encoder()],
+    ["minResponses", getU8Encoder()],
   ]);
 }
 
@@ -89,6 +114,7 @@ export function getOracleConfigDecoder(): FixedSizeDecoder<OracleConfig> {
     ["strict", getPricePolicyDecoder()],
     ["liquidation", getPricePolicyDecoder()],
     ["confidenceMultiplierBps", getU16Decoder()],
+    ["minResponses", getU8Decoder()],
   ]);
 }
 

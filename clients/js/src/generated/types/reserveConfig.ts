@@ -37,8 +37,18 @@ import {
 
 /** Everything an operator configures on a reserve. Validated as a whole on create and update. */
 export type ReserveConfig = {
-  /** Price source and policies. */
+  /** Primary price source and its policies. */
   oracle: OracleConfig;
+  /**
+   * Fallback price source (`ORACLE_SOURCE_NONE` and all zero when there is none): used only
+   * when the primary fails the policy in use (docs/oracles.md, "Fallback").
+   */
+  fallbackOracle: OracleConfig;
+  /**
+   * With a fallback: the most the two spot prices may differ (bps of the lower) when both
+   * pass the policy, 1 ..= `MAX_ORACLE_DEVIATION_BPS`; 0 without one.
+   */
+  maxOracleDeviationBps: number;
   /** Loan-to-value: borrowing power per unit of collateral value. */
   ltvBps: number;
   /** Liquidation threshold: collateral weight in the health factor. */
@@ -82,8 +92,18 @@ export type ReserveConfig = {
 };
 
 export type ReserveConfigArgs = {
-  /** Price source and policies. */
+  /** Primary price source and its policies. */
   oracle: OracleConfigArgs;
+  /**
+   * Fallback price source (`ORACLE_SOURCE_NONE` and all zero when there is none): used only
+   * when the primary fails the policy in use (docs/oracles.md, "Fallback").
+   */
+  fallbackOracle: OracleConfigArgs;
+  /**
+   * With a fallback: the most the two spot prices may differ (bps of the lower) when both
+   * pass the policy, 1 ..= `MAX_ORACLE_DEVIATION_BPS`; 0 without one.
+   */
+  maxOracleDeviationBps: number;
   /** Loan-to-value: borrowing power per unit of collateral value. */
   ltvBps: number;
   /** Liquidation threshold: collateral weight in the health factor. */
@@ -129,6 +149,8 @@ export type ReserveConfigArgs = {
 export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
   return getStructEncoder([
     ["oracle", getOracleConfigEncoder()],
+    ["fallbackOracle", getOracleConfigEncoder()],
+    ["maxOracleDeviationBps", getU16Encoder()],
     ["ltvBps", getU16Encoder()],
     ["liquidationThresholdBps", getU16Encoder()],
     ["minLiquidationBonusBps", getU16Encoder()],
@@ -150,6 +172,8 @@ export function getReserveConfigEncoder(): FixedSizeEncoder<ReserveConfigArgs> {
 export function getReserveConfigDecoder(): FixedSizeDecoder<ReserveConfig> {
   return getStructDecoder([
     ["oracle", getOracleConfigDecoder()],
+    ["fallbackOracle", getOracleConfigDecoder()],
+    ["maxOracleDeviationBps", getU16Decoder()],
     ["ltvBps", getU16Decoder()],
     ["liquidationThresholdBps", getU16Decoder()],
     ["minLiquidationBonusBps", getU16Decoder()],
