@@ -495,10 +495,15 @@ impl Harness {
             .expect("oracle sources set");
     }
 
-    /// Publishes `price_usd` for asset `index` now (EMA equal, 0.1 % confidence).
+    /// Publishes `price_usd` for asset `index` now (EMA equal, 0.1 % confidence), on its
+    /// fallback too when it has one.
     pub fn set_price(&mut self, index: usize, price_usd: f64) {
         let feed = Feed::at(price_usd, self.now, feed_id(index));
         self.publish(index, feed);
+        // The market moves every source alike.
+        if self.assets[index].fallback.is_some() {
+            self.set_fallback_price(index, price_usd);
+        }
     }
 
     /// Republishes every asset's current feeds (primary and fallback) with `publish_time = now`.

@@ -151,7 +151,86 @@ fn out_of_bounds(base: ReserveConfig) -> Vec<(&'static str, ReserveConfig)> {
                 c.oracle.feed_id = [0; 32];
             }),
         ),
+        (
+            "switchboard oracle without a minimum of responses",
+            with(&|c| {
+                c.oracle = switchboard(c.oracle.oracle_account);
+                c.oracle.min_responses = 0;
+            }),
+        ),
+        (
+            "switchboard minimum of responses above 32",
+            with(&|c| {
+                c.oracle = switchboard(c.oracle.oracle_account);
+                c.oracle.min_responses = 33;
+            }),
+        ),
+        (
+            "switchboard oracle without a feed hash",
+            with(&|c| {
+                c.oracle = switchboard(c.oracle.oracle_account);
+                c.oracle.feed_id = [0; 32];
+            }),
+        ),
+        (
+            "pyth oracle with a minimum of responses",
+            with(&|c| c.oracle.min_responses = 1),
+        ),
+        (
+            "deviation without a fallback",
+            with(&|c| c.max_oracle_deviation_bps = 100),
+        ),
+        (
+            "absent fallback with an account",
+            with(&|c| c.fallback_oracle.oracle_account = Pubkey::new_unique()),
+        ),
+        (
+            "fallback without a deviation",
+            with(&|c| {
+                with_fallback(c);
+                c.max_oracle_deviation_bps = 0;
+            }),
+        ),
+        (
+            "deviation above 20 %",
+            with(&|c| {
+                with_fallback(c);
+                c.max_oracle_deviation_bps = 2_001;
+            }),
+        ),
+        (
+            "fallback on the primary's account",
+            with(&|c| {
+                with_fallback(c);
+                c.fallback_oracle.oracle_account = c.oracle.oracle_account;
+            }),
+        ),
+        (
+            "fallback strict max age zero",
+            with(&|c| {
+                with_fallback(c);
+                c.fallback_oracle.strict.max_age_secs = 0;
+            }),
+        ),
+        (
+            "fallback liquidation max age above an hour",
+            with(&|c| {
+                with_fallback(c);
+                c.fallback_oracle.liquidation.max_age_secs = 3_601;
+            }),
+        ),
     ]
+}
+
+/// A Switchboard source at `account` with the fixture's policies.
+fn switchboard(account: Pubkey) -> ballast::state::OracleConfig {
+    oracle_config(OracleKind::Switchboard, account, [5; 32])
+}
+
+/// Gives `config` a valid Switchboard fallback (1 % deviation).
+fn with_fallback(config: &mut ReserveConfig) {
+    config.fallback_oracle = switchboard(Pubkey::new_unique());
+    config.max_oracle_deviation_bps = 100;
 }
 
 #[tokio::test]
@@ -231,9 +310,26 @@ async fn every_config_bound_is_enforced_when_listing() {
         assert!(h.account(&keys.reserve).await.is_none(), "{bound}");
     }
     let mut unknown = base;
-    unknown.oracle.source = 3;
+    unknown.oracle.source = 9;
     let (result, _) = list(&mut h, &admin, &mint, &spl_token::ID, unknown).await;
     assert_eq!(result, Err(custom_error(BallastError::UnknownOracleSource)));
+    let mut unknown_fallback = base;
+    with_fallback(&mut unknown_fallback);
+    unknown_fallback.fallback_oracle.source = 9;
+    let (result, _) = list(&mut h, &admin, &mint, &spl_token::ID, unknown_fallback).await;
+    assert_eq!(result, Err(custom_error(BallastError::UnknownOracleSource)));
+    // A Switchboard primary with a Pyth fallback at the bounds is listed.
+    let mut both = base;
+    both.oracle = switchboard(both.oracle.oracle_account);
+    both.oracle.min_responses = 32;
+    both.fallback_oracle = oracle_config(OracleKind::PythPull, Pubkey::new_unique(), [6; 32]);
+    both.max_oracle_deviation_bps = 2_000;
+    let (result, keys) = list(&mut h, &admin, &mint, &spl_token::ID, both).await;
+    assert_eq!(result, Ok(()));
+    let listed = h
+        .anchor_account::<ballast::state::Reserve>(&keys.reserve)
+        .await;
+    assert_eq!(listed.config, both);
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ use ballast::math::shares::{scaled_debt_for_borrow_ceil, scaled_debt_for_repay_f
 use ballast::math::value::{value_wad_ceil, value_wad_floor, Price};
 use ballast::oracle::{PricePolicyKind, MIN_EXPONENT};
 use ballast::state::{Market, Obligation, Reserve};
-use ballast_bank::pyth::{self, Feed};
+use ballast_bank::pyth::Feed;
 use ballast_client::{self as client, OracleKeys};
 use ballast_tests::fixture::*;
 
@@ -44,37 +44,87 @@ const IMPOSTOR_PROGRAM: Pubkey = Pubkey::new_from_array([0x1d; 32]);
 /// A feed id no reserve is configured for.
 const OTHER_FEED_ID: [u8; 32] = [0xee; 32];
 
-/// The two oracle sources. The failing feed is the subject asset's.
+/// The oracle sources, and the fallback states. The failing feed is the subject asset's
+/// (its primary's, in the fallback rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Source {
     Legacy,
     Pull,
+    /// BTC priced by a Switchboard On-Demand pull feed.
+    Switchboard,
+    /// BTC's legacy primary fails; its Switchboard fallback is fresh at the same price.
+    FallbackValid,
+    /// BTC's legacy primary fails; its fallback fails both policies too (stale past both).
+    FallbackFailing,
+    /// BTC's legacy primary fails; its fallback is fresh but 5 % lower (beyond the 1 %
+    /// tolerated).
+    FallbackDeviating,
 }
 
-impl Source {
-    pub const ALL: [Source; 2] = [Source::Legacy, Source::Pull];
+/// How far below the primary the deviating fallback publishes (bps).
+const DEVIATION_BPS: i64 = 500;
 
-    /// BTC (legacy price account) or SOL (pull update): the collateral in every scenario that
-    /// reads a price, the asset repaid in the repay scenarios.
+impl Source {
+    pub const ALL: [Source; 6] = [
+        Source::Legacy,
+        Source::Pull,
+        Source::Switchboard,
+        Source::FallbackValid,
+        Source::FallbackFailing,
+        Source::FallbackDeviating,
+    ];
+
+    /// BTC (legacy price account, Switchboard feed, or legacy with a fallback) or SOL (pull
+    /// update): the collateral in every scenario that reads a price, the asset repaid in the
+    /// repay scenarios.
     pub fn subject(self) -> usize {
         match self {
-            Source::Legacy => BTC,
             Source::Pull => SOL,
+            _ => BTC,
         }
     }
 
     /// A second collateral asset, priced by the other source (its feed stays fresh).
     pub fn second_collateral(self) -> usize {
         match self {
-            Source::Legacy => SOL,
             Source::Pull => BTC,
+            _ => SOL,
         }
+    }
+
+    /// The primary's kind.
+    pub fn primary(self) -> OracleKind {
+        match self {
+            Source::Pull => OracleKind::PythPull,
+            Source::Switchboard => OracleKind::Switchboard,
+            _ => OracleKind::PythLegacy,
+        }
+    }
+
+    /// Whether the subject has a (Switchboard) fallback.
+    pub fn has_fallback(self) -> bool {
+        matches!(
+            self,
+            Source::FallbackValid | Source::FallbackFailing | Source::FallbackDeviating
+        )
     }
 
     fn title(self) -> &'static str {
         match self {
             Source::Legacy => "Legacy Pyth price account (failing feed: BTC)",
             Source::Pull => "Pyth pull `PriceUpdateV2` (failing feed: SOL)",
+            Source::Switchboard => "Switchboard On-Demand pull feed (failing feed: BTC)",
+            Source::FallbackValid => {
+                "Legacy primary failing, Switchboard fallback valid (failing feed: BTC's primary)"
+            }
+            Source::FallbackFailing => {
+                "Legacy primary failing, Switchboard fallback stale past both max ages \
+                 (failing feed: BTC's primary)"
+            }
+            Source::FallbackDeviating => {
+                "Legacy primary failing, Switchboard fallback fresh but 5 % lower \
+                 (failing feed: BTC's primary)"
+            }
         }
     }
 }
@@ -99,13 +149,14 @@ pub enum Failure {
     PartialVerification,
     WrongFeedId,
     OlderThanLastUsed,
+    TooFewResponses,
     CrashBetweenSlots,
     SpikeAgainstFlatEma,
     OutageThenJump,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 20] = [
+    pub const ALL: [Failure; 21] = [
         Failure::Fresh,
         Failure::StalePastLimit,
         Failure::StaleAtLimit,
@@ -123,19 +174,34 @@ impl Failure {
         Failure::PartialVerification,
         Failure::WrongFeedId,
         Failure::OlderThanLastUsed,
+        Failure::TooFewResponses,
         Failure::CrashBetweenSlots,
         Failure::SpikeAgainstFlatEma,
         Failure::OutageThenJump,
     ];
 
-    /// Status exists only on legacy accounts; verification, feed ids and caller-chosen
-    /// (possibly older) updates only on pull updates.
+    /// Status exists only on legacy accounts; verification only on Pyth pull updates; feed ids
+    /// (hashes) on both pull kinds; a count of responses and no exponent only on Switchboard
+    /// feeds. An older update is tried on both pull kinds and, across sources, in the fallback
+    /// rows. The fallback rows (a legacy primary) leave out the price moves: there the primary
+    /// is valid and the rule of disagreeing sources applies, which the Fresh row of the
+    /// deviating fallback shows.
     pub fn applies_to(self, source: Source) -> bool {
+        let kind = source.primary();
+        let moves = matches!(
+            self,
+            Failure::CrashBetweenSlots | Failure::SpikeAgainstFlatEma | Failure::OutageThenJump
+        );
+        if source.has_fallback() && moves {
+            return false;
+        }
         match self {
-            Failure::NotTrading => source == Source::Legacy,
-            Failure::PartialVerification | Failure::WrongFeedId | Failure::OlderThanLastUsed => {
-                source == Source::Pull
-            }
+            Failure::NotTrading => kind == OracleKind::PythLegacy,
+            Failure::PartialVerification => kind == OracleKind::PythPull,
+            Failure::WrongFeedId => kind != OracleKind::PythLegacy,
+            Failure::OlderThanLastUsed => kind != OracleKind::PythLegacy || source.has_fallback(),
+            Failure::TooFewResponses => kind == OracleKind::Switchboard,
+            Failure::ExponentOutOfRange => kind != OracleKind::Switchboard,
             _ => true,
         }
     }
@@ -153,6 +219,7 @@ impl Failure {
                 | Failure::ConfidenceAboveBoth
                 | Failure::NotTrading
                 | Failure::OlderThanLastUsed
+                | Failure::TooFewResponses
         )
     }
 
@@ -177,6 +244,7 @@ impl Failure {
             Failure::PartialVerification => "partially verified update",
             Failure::WrongFeedId => "update for another feed id",
             Failure::OlderThanLastUsed => "update older than the last one used",
+            Failure::TooFewResponses => "fewer oracle responses than required",
             Failure::CrashBetweenSlots => "crash: −40 % between two slots",
             Failure::SpikeAgainstFlatEma => "spike: one update +50 %, flat EMA",
             Failure::OutageThenJump => "outage of 600 s, then +25 %",
@@ -269,8 +337,53 @@ impl Action {
     }
 }
 
-/// The outcome PROTOCOL.md §4 requires for `failure` under `action`'s policy.
-pub fn expected(action: Action, failure: Failure) -> Outcome {
+/// The outcome PROTOCOL.md §4 and docs/oracles.md require for `failure` of the subject's
+/// primary under `action`'s policy, with `source`'s fallback state.
+pub fn expected(action: Action, source: Source, failure: Failure) -> Outcome {
+    let primary = expected_primary(action, failure);
+    if !source.has_fallback() || action.policy().is_none() {
+        return primary;
+    }
+    let liquidation = action.policy() == Some(PricePolicyKind::Liquidation);
+    // The list has one meaning: another account in the primary's place is refused by name.
+    if failure == Failure::WrongAccount {
+        return primary;
+    }
+    // Does the primary pass the policy (monotonicity aside, which only decides which passing
+    // source may be used)?
+    let primary_passes = failure == Failure::OlderThanLastUsed || primary == Outcome::Ok;
+    match source {
+        Source::FallbackValid if !primary_passes || failure == Failure::OlderThanLastUsed => {
+            Outcome::Ok
+        }
+        Source::FallbackDeviating if primary_passes => {
+            if liquidation {
+                // The more conservative of the two: collateral at the lower (the fallback).
+                liquidation_at_fallback(action)
+            } else {
+                Outcome::rejected(BallastError::OracleSourcesDisagree)
+            }
+        }
+        Source::FallbackDeviating => liquidation_at_fallback(action),
+        // A failing fallback changes nothing, except that its last price may prove the
+        // insolvent obligation's collateral negligible when the primary shows none.
+        Source::FallbackFailing
+            if action == Action::RealizeBadDebt && failure != Failure::WrongAccount =>
+        {
+            Outcome::Ok
+        }
+        _ => primary,
+    }
+}
+
+/// What an instruction does when the subject is priced at the deviating fallback (5 % lower):
+/// the liquidation target is only deeper underwater, new risk at the lower price still fits.
+fn liquidation_at_fallback(_action: Action) -> Outcome {
+    Outcome::Ok
+}
+
+/// The outcome for `failure` of the subject's only (primary) source.
+fn expected_primary(action: Action, failure: Failure) -> Outcome {
     use BallastError::*;
     let Some(policy) = action.policy() else {
         return Outcome::Ok;
@@ -299,6 +412,7 @@ pub fn expected(action: Action, failure: Failure) -> Outcome {
         Failure::PartialVerification => OracleInsufficientVerification,
         Failure::WrongFeedId => OracleFeedMismatch,
         Failure::OlderThanLastUsed => OracleOlderThanLastUsed,
+        Failure::TooFewResponses => OracleTooFewResponses,
         Failure::CrashBetweenSlots | Failure::SpikeAgainstFlatEma | Failure::OutageThenJump => {
             return action.expected_after_move(failure)
         }
@@ -395,7 +509,8 @@ async fn prepare(h: &mut Harness, action: Action, source: Source) -> Subject {
             if action == Action::Liquidate {
                 // −10 %: health 0.97 under spot prices.
                 h.set_price(s, listing * 0.9);
-                helper = Some(new_user(h, &[(USDC, HEAVY_DEBT)]).await);
+                // Twice the debt: a lower (fallback) price may make the whole debt liquidatable.
+                helper = Some(new_user(h, &[(USDC, 2 * HEAVY_DEBT)]).await);
             } else {
                 // The collateral is worth cents: insolvent, but the price is still positive.
                 h.set_price(s, 0.0001);
@@ -497,21 +612,44 @@ async fn act(
 
 // ----- failure injectors -----------------------------------------------------------------------
 
-/// Writes a pull update for `feed` at a new address, as anyone may post one.
-fn post_pull_update(h: &mut Harness, feed: &Feed) -> Pubkey {
+/// Writes an update of `kind` for `feed` at a new address, as anyone may post one.
+fn post_update(h: &mut Harness, kind: OracleKind, feed: &Feed) -> Pubkey {
     let address = Pubkey::new_unique();
-    h.write_account(
-        &address,
-        &pyth::PYTH_RECEIVER_PROGRAM,
-        pyth::pull_price_update_data(feed),
-    );
+    h.write_account(&address, &kind.owner(), kind.data(feed));
     address
+}
+
+/// Publishes the subject's fallback now at `base`'s price (the primary's before its failure) in
+/// `state`: agreeing (`FallbackValid`), stale past both max ages, or 5 % lower.
+fn set_fallback_state(h: &mut Harness, s: usize, base: &Feed, state: Source) {
+    let Some(fallback) = h.assets[s].fallback else {
+        return;
+    };
+    let mut feed = Feed {
+        publish_time: h.now,
+        ..fallback.feed
+    };
+    let price = base.price;
+    feed.price = price;
+    feed.ema_price = price;
+    feed.conf = (price / 1_000) as u64;
+    match state {
+        Source::FallbackFailing => feed.publish_time = h.now - 3_601,
+        Source::FallbackDeviating => {
+            feed.price = price * (10_000 - DEVIATION_BPS) / 10_000;
+            feed.ema_price = feed.price;
+            feed.conf = (feed.price / 1_000) as u64;
+        }
+        _ => {}
+    }
+    h.publish_fallback(s, feed);
 }
 
 /// Another user's withdrawal under the strict policy makes the subject's reserve record the
 /// current update's publish time as the last one used.
 async fn record_last_used(h: &mut Harness, s: usize, obligations: &mut Vec<Pubkey>) {
-    let ten_dollars = worth(h, s, 10);
+    // Worth $10 at the scenario's price (an insolvent scenario's collateral is worth cents).
+    let ten_dollars = worth_now(h, s, 10);
     let primer = new_user(h, &[(s, ten_dollars)]).await;
     obligations.push(primer.obligation);
     h.deposit(&primer, s, ten_dollars).await.expect("deposit");
@@ -575,9 +713,9 @@ async fn inject(
         }),
         Failure::NotTrading => with(&|feed| feed.status = 2),
         Failure::WrongAccount => {
-            return Some(match source {
-                Source::Legacy => h.assets[USDC].keys.oracle,
-                Source::Pull => post_pull_update(h, &with(&|feed| feed.feed_id = OTHER_FEED_ID)),
+            return Some(match source.primary() {
+                OracleKind::PythLegacy => h.assets[USDC].keys.oracle,
+                kind => post_update(h, kind, &with(&|feed| feed.feed_id = OTHER_FEED_ID)),
             });
         }
         Failure::WrongOwner | Failure::GarbageBytes => {
@@ -596,6 +734,7 @@ async fn inject(
         Failure::ExponentOutOfRange => with(&|feed| feed.expo = MIN_EXPONENT - 1),
         Failure::PartialVerification => with(&|feed| feed.partial_signatures = Some(3)),
         Failure::WrongFeedId => with(&|feed| feed.feed_id = OTHER_FEED_ID),
+        Failure::TooFewResponses => with(&|feed| feed.responses = SWITCHBOARD_MIN_RESPONSES - 1),
         Failure::OlderThanLastUsed => {
             // The price-feed account only moves forward on chain; written here anyway, the
             // program's own record refuses it.
@@ -664,9 +803,32 @@ fn spot(feed: &Feed) -> Price {
     }
 }
 
+/// The subject's collateral price a liquidation uses, by the rule of docs/oracles.md: the
+/// primary's spot when it passes and agrees, the fallback's when the primary fails, and the
+/// lower of the two (here the fallback's) when they disagree.
+fn collateral_spot(h: &Harness, source: Source, failure: Failure, s: usize) -> Price {
+    let primary = spot(&h.assets[s].feed);
+    let Some(fallback) = h.assets[s].fallback.filter(|_| source.has_fallback()) else {
+        return primary;
+    };
+    let primary_used = expected_primary(Action::Liquidate, failure) == Outcome::Ok
+        && failure != Failure::OlderThanLastUsed;
+    match source {
+        Source::FallbackDeviating => spot(&fallback.feed),
+        Source::FallbackValid if !primary_used => spot(&fallback.feed),
+        _ => primary,
+    }
+}
+
 /// `(repaid, collateral paid out)` of the liquidation at the published spot prices, sized by
 /// the program's own math from the state before it.
-fn expected_liquidation(h: &Harness, before: &Before, s: usize, now: i64) -> (u64, u64) {
+fn expected_liquidation(
+    h: &Harness,
+    before: &Before,
+    s: usize,
+    collateral_price: Price,
+    now: i64,
+) -> (u64, u64) {
     let debt_key = h.assets[USDC].keys.reserve;
     let collateral_key = h.assets[s].keys.reserve;
     let mut debt_reserve = before.reserves[USDC].projected(now).expect("accrues");
@@ -692,7 +854,7 @@ fn expected_liquidation(h: &Harness, before: &Before, s: usize, now: i64) -> (u6
             .expect("tokens")
             .into(),
         decimals: collateral_reserve.decimals,
-        price: spot(&h.assets[s].feed),
+        price: collateral_price,
     };
     let config = collateral_reserve.config;
     let mut totals = HealthTotals::default();
@@ -754,6 +916,7 @@ async fn verify(
     h: &mut Harness,
     action: Action,
     source: Source,
+    failure: Failure,
     subject: &Subject,
     before: &Before,
 ) -> Vec<String> {
@@ -826,7 +989,8 @@ async fn verify(
         }
         Action::Liquidate => {
             let liquidator = helper.expect("a liquidator");
-            let (repaid, paid_out) = expected_liquidation(h, before, s, now);
+            let price = collateral_spot(h, source, failure, s);
+            let (repaid, paid_out) = expected_liquidation(h, before, s, price, now);
             flow(liquidator.tokens[USDC], usdc.liquidity_vault, repaid);
             flow(
                 subject_asset.liquidity_vault,
@@ -872,6 +1036,14 @@ async fn verify(
 pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
     let s = source.subject();
     let mut h = Harness::new().await;
+    match source.primary() {
+        OracleKind::Switchboard => h.set_oracle_sources(s, OracleKind::Switchboard, None).await,
+        kind if source.has_fallback() => {
+            h.set_oracle_sources(s, kind, Some(OracleKind::Switchboard))
+                .await
+        }
+        _ => {}
+    }
     // E-mode category `EMODE_CATEGORY` holds USDC, what every scenario borrows.
     h.list_emode_category(EMODE_CATEGORY, STABLE_EMODE_CATEGORY, &[USDC])
         .await;
@@ -912,7 +1084,10 @@ pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
                 subject
             }
         };
+        // Both sources agree before the failure; then the fallback takes the row's state.
+        set_fallback_state(&mut h, s, &subject.feed, Source::FallbackValid);
         let oracle = inject(&mut h, failure, source, action, &mut obligations).await;
+        set_fallback_state(&mut h, s, &subject.feed, source);
 
         let mut users = vec![&subject.owner, &lender];
         users.extend(subject.helper.as_ref());
@@ -921,7 +1096,7 @@ pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
         let result = act(&mut h, action, source, &subject, &lender, oracle).await;
         let observed = Outcome::of(&result);
 
-        let expected = expected(action, failure);
+        let expected = expected(action, source, failure);
         let mut problems = vec![];
         if observed != expected {
             problems.push(format!(
@@ -931,7 +1106,7 @@ pub async fn run_row(source: Source, action: Action) -> Vec<Cell> {
             ));
         }
         if observed == Outcome::Ok {
-            problems.extend(verify(&mut h, action, source, &subject, &before).await);
+            problems.extend(verify(&mut h, action, source, failure, &subject, &before).await);
             h.check_invariants(&obligations).await;
         } else if h.snapshot_users(&users).await != accounts_before {
             problems.push("a rejected instruction changed an account".to_string());
@@ -1004,9 +1179,20 @@ pub fn render(cells: &[Cell]) -> String {
          asset's in the repay columns and the deposited, withdrawn or contributed asset's \
          otherwise; \"max age\" is the instruction's policy's (the liquidation policy's where \
          it reads no price). In the realize-bad-debt column the collateral is worth cents: \
-         a failure that still shows a positive price in the configured account only proves \
-         it negligible, and cannot block the write-off. [oracles.md](oracles.md) describes \
-         the policies, negligible positions and each column's positions.\n",
+         a failure that still shows a positive price in a configured account (the primary's \
+         or the fallback's) only proves it negligible, and cannot block the write-off.\n\n\
+         The first three sections break a reserve's only source, one per kind. The last three \
+         give the reserve a Legacy Pyth primary and a Switchboard On-Demand fallback and break \
+         the primary while the fallback is valid, failing (stale past both max ages) or valid \
+         but 5 % below the primary's last price (beyond the reserve's 1 % deviation). The \
+         fallback is read only when the primary fails the instruction's policy, so a primary \
+         still valid under it (at its max age, older than the last price used) meets a \
+         deviating fallback: new risk is then refused with `OracleSourcesDisagree` and a \
+         liquidation values the collateral at the lower price. Passing another account than \
+         the configured one is refused outright; it is never a reason to fall back. The \
+         price moves (crash, spike, outage) are in the single-source sections. \
+         [oracles.md](oracles.md) describes the policies, the source selection, negligible \
+         positions and each column's positions.\n",
     );
     for source in Source::ALL {
         let row_cells: Vec<&Cell> = cells.iter().filter(|c| c.source == source).collect();

@@ -64,3 +64,23 @@ fn the_committed_failure_matrix_is_the_one_the_suite_observes() {
         path.display()
     );
 }
+
+#[test]
+fn every_switchboard_feed_failure_ends_as_its_price_policy_requires() {
+    assert_every_cell_passes(Source::Switchboard);
+}
+
+#[test]
+fn a_failing_primary_falls_back_to_a_valid_fallback() {
+    assert_every_cell_passes(Source::FallbackValid);
+}
+
+#[test]
+fn a_failing_primary_with_a_failing_fallback_is_refused_as_the_primary_alone() {
+    assert_every_cell_passes(Source::FallbackFailing);
+}
+
+#[test]
+fn a_deviating_fallback_blocks_new_risk_and_liquidations_take_the_lower_price() {
+    assert_every_cell_passes(Source::FallbackDeviating);
+}

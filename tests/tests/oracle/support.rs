@@ -52,7 +52,7 @@ impl Outcome {
 }
 
 /// Errors a price read or the checks that follow it can end in.
-const NAMED_ERRORS: [BallastError; 17] = [
+const NAMED_ERRORS: [BallastError; 19] = [
     BallastError::OracleStale,
     BallastError::OracleFuture,
     BallastError::OracleNonPositive,
@@ -65,6 +65,8 @@ const NAMED_ERRORS: [BallastError; 17] = [
     BallastError::OracleFeedMismatch,
     BallastError::OracleInsufficientVerification,
     BallastError::OracleOlderThanLastUsed,
+    BallastError::OracleTooFewResponses,
+    BallastError::OracleSourcesDisagree,
     BallastError::BorrowLimitExceeded,
     BallastError::ObligationHealthy,
     BallastError::NotInsolvent,
@@ -86,6 +88,14 @@ pub fn worth(h: &Harness, index: usize, usd: u64) -> u64 {
     let spec = h.assets[index].spec;
     let price_cents = (spec.price * 100.0).round() as u128;
     let units = u128::from(usd) * 100 * 10u128.pow(u32::from(spec.decimals)) / price_cents;
+    u64::try_from(units).expect("amount fits")
+}
+
+/// Base units of asset `index` worth `usd` at its primary feed's current price (rounded down).
+pub fn worth_now(h: &Harness, index: usize, usd: u64) -> u64 {
+    let (feed, decimals) = (h.assets[index].feed, h.assets[index].spec.decimals);
+    let scale = 10u128.pow(u32::from(decimals)) * 10u128.pow(feed.expo.unsigned_abs());
+    let units = u128::from(usd) * scale / u128::try_from(feed.price).expect("a positive price");
     u64::try_from(units).expect("amount fits")
 }
 

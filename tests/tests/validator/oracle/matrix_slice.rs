@@ -9,7 +9,10 @@ async fn assert_row_passes(source: Source, action: Action) {
     assert!(!cells.is_empty());
     let failing: Vec<String> = cells
         .iter()
-        .filter(|cell| !cell.problems.is_empty() || cell.observed != expected(action, cell.failure))
+        .filter(|cell| {
+            !cell.problems.is_empty()
+                || cell.observed != expected(action, cell.source, cell.failure)
+        })
         .map(|cell| format!("{:?}: {}", cell.failure, cell.problems.join("; ")))
         .collect();
     assert!(
