@@ -291,12 +291,26 @@ impl Harness {
         Harness::with_assets(&default_assets(), |_, _| {}).await
     }
 
+    /// The default market on a bank whose clock starts at `start` (unix seconds), for accounts
+    /// captured at a known time (a validator keeps its own clock).
+    pub async fn starting_at(start: i64) -> Harness {
+        Harness::build(start, &default_assets(), |_, _| {}).await
+    }
+
     /// A market listing `specs`, each config adjusted by `tune(index, config)` before listing.
     pub async fn with_assets(
         specs: &[AssetSpec],
+        tune: impl FnMut(usize, &mut ReserveConfig),
+    ) -> Harness {
+        Harness::build(START_TIME, specs, tune).await
+    }
+
+    async fn build(
+        start: i64,
+        specs: &[AssetSpec],
         mut tune: impl FnMut(usize, &mut ReserveConfig),
     ) -> Harness {
-        let (backend, payer, start_time) = Backend::start(START_TIME).await;
+        let (backend, payer, start_time) = Backend::start(start).await;
         let admin = Keypair::new();
         let mut harness = Harness {
             backend,

@@ -8,6 +8,7 @@
 // "unstable" with deprecation warnings; it is the bank these tests drive.
 #![allow(deprecated)]
 
+mod captured;
 mod fallback;
 mod matrix;
 mod matrix_checks;
