@@ -817,6 +817,8 @@ impl Demo<'_> {
         );
         let _ = first;
 
+        self.second_provider_act().await?;
+
         self.heading("Everyone leaves");
         self.m.advance(DAY, &[]).await?;
         self.exit_borrowers().await?;
@@ -862,6 +864,112 @@ impl Demo<'_> {
         self.reconcile().await?;
         self.snapshot("everyone left; books reconciled").await?;
         Ok(())
+    }
+
+    /// BTC's Pyth feed goes quiet while BTC falls; its Switchboard fallback carries the
+    /// liquidations through; Pyth comes back at a price 10 % off, and new risk on BTC stops
+    /// until the two agree again.
+    async fn second_provider_act(&mut self) -> anyhow::Result<()> {
+        self.heading("BTC's Pyth feed goes quiet; its Switchboard fallback carries on");
+        let stuck = self.m.assets[BTC].price;
+        let mut liquidated = 0;
+        for (step, price) in [48_000.0, 34_000.0, 22_000.0].into_iter().enumerate() {
+            self.m
+                .advance_with_silent_primaries(150, &[], &[BTC])
+                .await?;
+            self.m.publish_fallback(BTC, price).await?;
+            let age = self.m.now - self.m.assets[BTC].publish_time;
+            self.say(format!(
+                "{} Switchboard BTC ${price:.0}; Pyth still ${stuck:.0}, {age} s old",
+                self.clock()
+            ));
+            let summary = self.keeper_pass().await?;
+            liquidated += summary.liquidations;
+            if summary.liquidations > 0 {
+                let source = self.price_source(BTC).await?;
+                self.say(format!("    the liquidations priced BTC by {source}"));
+            }
+            self.snapshot(&format!(
+                "Pyth BTC silent {age} s, Switchboard ${price:.0}, after the keeper ({})",
+                step + 1
+            ))
+            .await?;
+        }
+        anyhow::ensure!(
+            liquidated > 0,
+            "the fallback should have carried liquidations through the Pyth outage"
+        );
+
+        // The BTC borrower with the most room left (priced by the fallback alone now).
+        let mut who = None;
+        let mut room = 0;
+        for index in 0..self.people.len() {
+            if self.people[index].name.starts_with("BTC→") {
+                let left = self.borrowable(index, USDC, 1.0).await?;
+                if left > room {
+                    (who, room) = (Some(index), left);
+                }
+            }
+        }
+        let who = who.context("a BTC borrower with room to borrow")?;
+
+        // Pyth returns 10 % above Switchboard: new risk on BTC stops, repaying does not.
+        self.m.advance(30, &[]).await?;
+        self.m.publish_primary(BTC, 24_200.0).await?;
+        let units = self.m.tokens(USDC, 100.0);
+        let refused = self.borrow(who, USDC, units).await;
+        let line = format!(
+            "{} Pyth is back at $24200, Switchboard says $22000: {} tries to borrow 100 USDC: {}",
+            self.clock(),
+            self.people[who].name,
+            match &refused {
+                Ok(()) => "accepted".to_string(),
+                Err(error) => format!("rejected, {}", error.root_cause()),
+            }
+        );
+        self.say(line);
+        anyhow::ensure!(
+            refused
+                .as_ref()
+                .is_err_and(|e| format!("{e:#}").contains("OracleSourcesDisagree")),
+            "disagreeing sources must block new risk: {refused:?}"
+        );
+        let repaid = self.repay(who, SOL, self.m.tokens(SOL, 0.1)).await;
+        let line = format!(
+            "{} {} repays 0.1 SOL meanwhile: {}",
+            self.clock(),
+            self.people[who].name,
+            match &repaid {
+                Ok(()) => "accepted".to_string(),
+                Err(error) => format!("rejected, {}", error.root_cause()),
+            }
+        );
+        self.say(line);
+
+        // The two agree again (within 1 %): borrowing resumes at the primary's price.
+        self.m.advance(30, &[]).await?;
+        self.m.publish(BTC, 22_100.0).await?;
+        let accepted = self.borrow(who, USDC, units).await;
+        let line = format!(
+            "{} both at $22100: the same borrow is {}",
+            self.clock(),
+            match &accepted {
+                Ok(()) => "accepted".to_string(),
+                Err(error) => format!("rejected, {}", error.root_cause()),
+            }
+        );
+        self.say(line);
+        accepted?;
+        self.keeper_pass().await?;
+        self.snapshot("BTC sources agree again").await?;
+        Ok(())
+    }
+
+    /// Which source last priced `asset`'s reserve on chain (`Reserve::last_price_source`).
+    async fn price_source(&mut self, asset: usize) -> anyhow::Result<&'static str> {
+        let view = self.m.view().await?;
+        let reserve = &view.reserves[&self.m.assets[asset].reserve].reserve;
+        Ok(crate::format::price_source(reserve.last_price_source))
     }
 
     async fn exit_borrowers(&mut self) -> anyhow::Result<()> {

@@ -177,3 +177,44 @@ mod tests {
         assert_eq!(usd(1_234_567 * WAD / 100), "$12,345.67");
     }
 }
+
+/// Words for a reserve's `last_price_source` (`ballast::oracle::PriceSource`).
+pub fn price_source(source: u8) -> &'static str {
+    use ballast::oracle::PriceSource;
+    match source {
+        s if s == PriceSource::Primary as u8 => "its primary oracle",
+        s if s == PriceSource::Fallback as u8 => "its fallback oracle (the primary failed)",
+        s if s == PriceSource::Both as u8 => {
+            "both oracles, disagreeing: the more conservative price"
+        }
+        _ => "no oracle yet",
+    }
+}
+
+/// The name of an oracle source kind (`ORACLE_SOURCE_*`).
+pub fn oracle_kind(source: u8) -> &'static str {
+    match source {
+        ballast::state::ORACLE_SOURCE_PYTH_LEGACY => "Pyth",
+        ballast::state::ORACLE_SOURCE_PYTH_PULL => "Pyth pull",
+        ballast::state::ORACLE_SOURCE_SWITCHBOARD => "Switchboard",
+        _ => "none",
+    }
+}
+
+/// Which source of a reserve with `config` a price came from, in words: "Pyth", "Switchboard
+/// (fallback)", or that the two disagree and the conservative one is used.
+pub fn source_label(
+    config: &ballast::state::ReserveConfig,
+    source: ballast::oracle::PriceSource,
+) -> String {
+    use ballast::oracle::PriceSource;
+    let (primary, fallback) = (
+        oracle_kind(config.oracle.source),
+        oracle_kind(config.fallback_oracle.source),
+    );
+    match source {
+        PriceSource::Primary => primary.to_string(),
+        PriceSource::Fallback => format!("{fallback} (fallback)"),
+        PriceSource::Both => format!("{primary} and {fallback} disagree: the conservative one"),
+    }
+}

@@ -1,5 +1,5 @@
 //! The market of `migrations/localnet.toml` on a chain one controls (the embedded bank, or a
-//! local validator through surfpool's cheatcodes), with its mints and simulated Pyth feeds under
+//! local validator through surfpool's cheatcodes), with its mints and simulated oracle feeds under
 //! control: what the demo, the app's tests and `ballast-localnet` drive.
 
 use std::collections::BTreeMap;
@@ -33,12 +33,77 @@ pub struct LocalAsset {
     pub mint: Pubkey,
     pub decimals: u8,
     pub reserve: Pubkey,
+    /// The primary source's simulated feed.
     pub oracle: Pubkey,
-    pub pull: bool,
+    /// The program owning it (which layout its bytes take).
+    pub owner: Pubkey,
     pub feed_id: [u8; 32],
-    /// What the simulated feed publishes.
+    /// What the simulated primary feed publishes.
     pub price: f64,
     pub publish_time: i64,
+    /// The fallback source's simulated feed, when the reserve has one.
+    pub fallback: Option<LocalFeed>,
+}
+
+/// A simulated feed other than an asset's primary.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalFeed {
+    pub oracle: Pubkey,
+    pub owner: Pubkey,
+    pub feed_id: [u8; 32],
+    pub price: f64,
+    pub publish_time: i64,
+}
+
+impl LocalFeed {
+    fn of(config: &ballast::state::OracleConfig) -> anyhow::Result<LocalFeed> {
+        Ok(LocalFeed {
+            oracle: config.oracle_account,
+            owner: pyth::owner_of_source(config.source).context("no oracle source")?,
+            feed_id: config.feed_id,
+            price: 0.0,
+            publish_time: 0,
+        })
+    }
+
+    /// Writes `price` published at `now`.
+    async fn publish<C: LocalChain>(
+        &mut self,
+        chain: &mut C,
+        price: f64,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        self.price = price;
+        self.publish_time = now;
+        let feed = Feed::at(price, now, self.feed_id);
+        let data = pyth::feed_account_data(&self.owner, &feed);
+        write_account(chain, &self.oracle, &self.owner, data).await?;
+        Ok(())
+    }
+
+    /// Republishes what the account holds now at `now` (a price someone moved stays moved);
+    /// an account missing or unreadable is written anew at the last price published here.
+    async fn refresh<C: LocalChain>(&mut self, chain: &mut C, now: i64) -> anyhow::Result<()> {
+        let held = chain
+            .account(&self.oracle)
+            .await?
+            .and_then(|a| pyth::decode_feed(&a.owner, &a.data));
+        match held {
+            Some(mut feed) => {
+                feed.publish_time = now;
+                feed.feed_id = self.feed_id;
+                self.price = feed.price as f64 * 10f64.powi(feed.expo);
+                self.publish_time = now;
+                let data = pyth::feed_account_data(&self.owner, &feed);
+                write_account(chain, &self.oracle, &self.owner, data).await?;
+                Ok(())
+            }
+            None => {
+                let price = self.price;
+                self.publish(chain, price, now).await
+            }
+        }
+    }
 }
 
 /// The chain, the market and everything needed to move prices, time and tokens.
@@ -88,16 +153,21 @@ impl<C: LocalChain> LocalMarket<C> {
         for spec in &file.reserves {
             let mint = spec.mint()?;
             let config = spec.config()?;
+            let primary = LocalFeed::of(&config.oracle)?;
             assets.push(LocalAsset {
                 symbol: spec.symbol.clone(),
                 mint,
                 decimals: spec.decimals,
                 reserve: client::reserve_address(&market, &mint),
-                oracle: config.oracle.oracle_account,
-                pull: config.oracle.source == ballast::state::ORACLE_SOURCE_PYTH_PULL,
-                feed_id: config.oracle.feed_id,
+                oracle: primary.oracle,
+                owner: primary.owner,
+                feed_id: primary.feed_id,
                 price: 0.0,
                 publish_time: 0,
+                fallback: match config.fallback_oracle.is_set() {
+                    true => Some(LocalFeed::of(&config.fallback_oracle)?),
+                    false => None,
+                },
             });
         }
         Ok(LocalMarket {
@@ -139,33 +209,39 @@ impl<C: LocalChain> LocalMarket<C> {
         Ok(self.now)
     }
 
-    /// Republishes every feed at the chain's current time, with the price, confidence and EMA
-    /// it holds now (so a price someone moved stays moved); a missing or undecodable feed is
-    /// written anew at the last price this process published. Returns the prices.
+    /// Republishes every feed (primaries and fallbacks) at the chain's current time, with the
+    /// price, confidence and EMA it holds now (so a price someone moved stays moved); a missing
+    /// or undecodable feed is written anew at the last price this process published. Returns
+    /// the primaries' prices.
     pub async fn refresh(&mut self) -> anyhow::Result<Vec<f64>> {
         let now = self.sync_clock().await?;
-        let oracles: Vec<Pubkey> = self.assets.iter().map(|a| a.oracle).collect();
-        let accounts = self.chain.accounts(&oracles).await?;
-        for (index, account) in accounts.into_iter().enumerate() {
-            let held = account.and_then(|a| pyth::decode_feed(&a.owner, &a.data));
-            match held {
-                Some(mut feed) => {
-                    feed.publish_time = now;
-                    let a = &mut self.assets[index];
-                    a.price = feed.price as f64 * 10f64.powi(feed.expo);
-                    a.publish_time = now;
-                    feed.feed_id = a.feed_id;
-                    let (oracle, owner, data) =
-                        (a.oracle, feed_owner(a.pull), feed_data(a.pull, &feed));
-                    write_account(&mut self.chain, &oracle, &owner, data).await?;
-                }
-                None => {
-                    let price = self.assets[index].price;
-                    self.publish(index, price).await?;
-                }
+        for index in 0..self.assets.len() {
+            let mut primary = self.primary_feed(index);
+            primary.refresh(&mut self.chain, now).await?;
+            self.set_primary_feed(index, primary);
+            if let Some(mut fallback) = self.assets[index].fallback {
+                fallback.refresh(&mut self.chain, now).await?;
+                self.assets[index].fallback = Some(fallback);
             }
         }
         Ok(self.assets.iter().map(|a| a.price).collect())
+    }
+
+    fn primary_feed(&self, asset: usize) -> LocalFeed {
+        let a = &self.assets[asset];
+        LocalFeed {
+            oracle: a.oracle,
+            owner: a.owner,
+            feed_id: a.feed_id,
+            price: a.price,
+            publish_time: a.publish_time,
+        }
+    }
+
+    fn set_primary_feed(&mut self, asset: usize, feed: LocalFeed) {
+        let a = &mut self.assets[asset];
+        a.price = feed.price;
+        a.publish_time = feed.publish_time;
     }
 
     /// The index of the asset called `symbol` (any case).
@@ -201,26 +277,81 @@ impl<C: LocalChain> LocalMarket<C> {
         )
     }
 
-    /// Publishes `price` for `asset` now on its simulated feed.
+    /// Publishes `price` for `asset` now on its simulated feeds: the primary's and, when the
+    /// reserve has one, the fallback's (the market moves every source alike).
     pub async fn publish(&mut self, asset: usize, price: f64) -> anyhow::Result<()> {
-        let now = self.now;
-        let a = &mut self.assets[asset];
-        a.price = price;
-        a.publish_time = now;
-        let feed = Feed::at(price, now, a.feed_id);
-        let (oracle, owner, data) = (a.oracle, feed_owner(a.pull), feed_data(a.pull, &feed));
-        write_account(&mut self.chain, &oracle, &owner, data).await?;
+        self.publish_primary(asset, price).await?;
+        if self.assets[asset].fallback.is_some() {
+            self.publish_fallback(asset, price).await?;
+        }
         Ok(())
     }
 
-    /// Moves the clock `seconds` forward and republishes every feed but `silent` at the new time.
+    /// Publishes `price` for `asset` now on its primary feed alone.
+    pub async fn publish_primary(&mut self, asset: usize, price: f64) -> anyhow::Result<()> {
+        self.publish_primary_at(asset, price, self.now).await
+    }
+
+    /// Publishes `price` for `asset` on its primary feed alone, dated `publish_time`.
+    pub async fn publish_primary_at(
+        &mut self,
+        asset: usize,
+        price: f64,
+        publish_time: i64,
+    ) -> anyhow::Result<()> {
+        let mut feed = self.primary_feed(asset);
+        feed.publish(&mut self.chain, price, publish_time).await?;
+        self.set_primary_feed(asset, feed);
+        Ok(())
+    }
+
+    /// Publishes `price` for `asset` now on its fallback feed alone (the reserve has one).
+    pub async fn publish_fallback(&mut self, asset: usize, price: f64) -> anyhow::Result<()> {
+        self.publish_fallback_at(asset, price, self.now).await
+    }
+
+    /// Publishes `price` for `asset` on its fallback feed alone, dated `publish_time`.
+    pub async fn publish_fallback_at(
+        &mut self,
+        asset: usize,
+        price: f64,
+        publish_time: i64,
+    ) -> anyhow::Result<()> {
+        let mut feed = self.assets[asset]
+            .fallback
+            .with_context(|| format!("{} has no fallback oracle", self.assets[asset].symbol))?;
+        feed.publish(&mut self.chain, price, publish_time).await?;
+        self.assets[asset].fallback = Some(feed);
+        Ok(())
+    }
+
+    /// Moves the clock `seconds` forward and republishes every feed but `silent`'s (both its
+    /// sources) at the new time.
     pub async fn advance(&mut self, seconds: i64, silent: &[usize]) -> anyhow::Result<()> {
+        self.advance_with_silent_primaries(seconds, silent, &[])
+            .await
+    }
+
+    /// [`LocalMarket::advance`], where the assets of `silent_primaries` lose only their primary
+    /// source: their fallbacks go on publishing.
+    pub async fn advance_with_silent_primaries(
+        &mut self,
+        seconds: i64,
+        silent: &[usize],
+        silent_primaries: &[usize],
+    ) -> anyhow::Result<()> {
         self.now += seconds;
         self.chain.set_clock(self.now).await?;
         for asset in 0..self.assets.len() {
-            if !silent.contains(&asset) {
+            if silent.contains(&asset) {
+                continue;
+            }
+            if !silent_primaries.contains(&asset) {
                 let price = self.assets[asset].price;
-                self.publish(asset, price).await?;
+                self.publish_primary(asset, price).await?;
+            }
+            if let Some(fallback) = self.assets[asset].fallback {
+                self.publish_fallback(asset, fallback.price).await?;
             }
         }
         Ok(())
@@ -252,22 +383,6 @@ impl<C: LocalChain> LocalMarket<C> {
             .iter()
             .position(|a| a.reserve == *reserve)
             .context("unknown reserve")
-    }
-}
-
-fn feed_owner(pull: bool) -> Pubkey {
-    if pull {
-        pyth::PYTH_RECEIVER_PROGRAM
-    } else {
-        pyth::PYTH_LEGACY_PROGRAM
-    }
-}
-
-fn feed_data(pull: bool, feed: &Feed) -> Vec<u8> {
-    if pull {
-        pyth::pull_price_update_data(feed)
-    } else {
-        pyth::legacy_price_account_data(feed)
     }
 }
 

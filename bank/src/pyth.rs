@@ -17,6 +17,17 @@ pub const PYTH_RECEIVER_PROGRAM: Pubkey = pyth_solana_receiver_sdk::ID;
 pub const SWITCHBOARD_PROGRAM: Pubkey =
     anchor_lang::pubkey!("SBondMDrcV3K4kxZR1HNVT7osZxAHVHgYXL5Ze1oMUv");
 
+/// The program that owns accounts of the program's oracle `source` (`ORACLE_SOURCE_*`), as
+/// the simulated feeds write them; `None` for no source.
+pub fn owner_of_source(source: u8) -> Option<Pubkey> {
+    match source {
+        ballast::state::ORACLE_SOURCE_PYTH_LEGACY => Some(PYTH_LEGACY_PROGRAM),
+        ballast::state::ORACLE_SOURCE_PYTH_PULL => Some(PYTH_RECEIVER_PROGRAM),
+        ballast::state::ORACLE_SOURCE_SWITCHBOARD => Some(SWITCHBOARD_PROGRAM),
+        _ => None,
+    }
+}
+
 /// Size of a Switchboard pull-feed account (discriminator and `PullFeedAccountData`).
 pub const SWITCHBOARD_FEED_LEN: usize = 8 + std::mem::size_of::<PullFeedAccountData>();
 

@@ -163,6 +163,9 @@ pub fn market(page: &MarketPage, info: &Option<SnapshotInfo>) -> Markup {
                                 @if let Some(age) = r.oracle_age_secs {
                                     br; small class="muted" { (age) " s old" }
                                 }
+                                @if let Some(source) = &r.price_source {
+                                    br; small class="muted" data-test="price-source" { (source) }
+                                }
                             }
                             td data-test="deposits" { (r.row.deposits) }
                             td data-test="borrows" { (r.row.borrows) }

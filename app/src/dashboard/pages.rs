@@ -49,8 +49,11 @@ pub struct ReserveCard {
     /// Spot price under the liquidation policy, or why there is none.
     pub price: Option<String>,
     pub price_error: Option<String>,
-    /// Seconds since the feed's last publish (by the view's clock).
+    /// Seconds since the last publish of the update that prices it (by the view's clock); the
+    /// primary's when there is no price.
     pub oracle_age_secs: Option<i64>,
+    /// Which source prices it now, as the program selects (`None` without a price).
+    pub price_source: Option<String>,
     pub utilization_pct: f64,
     pub borrow_apr_pct: f64,
     pub optimal_utilization_pct: f64,
@@ -93,11 +96,14 @@ pub fn market_page(state: &MarketState) -> Result<MarketPage, DashError> {
         let reserve = &entry.reserve;
         let price =
             stress::oracle_price(view, reserve, &view.oracles, PricePolicyKind::Liquidation);
-        let publish_time = view
-            .oracles
-            .get(&view.oracle_for(&key).primary)
-            .and_then(|a| ballast_bank::pyth::decode_feed(&a.owner, &a.data))
-            .map(|feed| feed.publish_time);
+        let publish_time = match &price {
+            Ok(price) => Some(price.publish_time),
+            Err(_) => view
+                .oracles
+                .get(&view.oracle_for(&key).primary)
+                .and_then(|a| ballast_bank::pyth::decode_feed(&a.owner, &a.data))
+                .map(|feed| feed.publish_time),
+        };
         let fund_usd = price.as_ref().ok().and_then(|p| {
             ballast::math::value::value_wad_floor(row.raw.fund, reserve.decimals, p.collateral)
                 .ok()
@@ -110,6 +116,10 @@ pub fn market_page(state: &MarketState) -> Result<MarketPage, DashError> {
                 .map(|p| format!("${:.4}", price_f64(p.collateral))),
             price_error: price.as_ref().err().map(anchor_error_name),
             oracle_age_secs: publish_time.map(|t| view.now - t),
+            price_source: price
+                .as_ref()
+                .ok()
+                .map(|p| crate::format::source_label(&reserve.config, p.source)),
             utilization_pct: rate_pct(row.raw.utilization_wad),
             borrow_apr_pct: rate_pct(row.raw.borrow_rate_wad),
             optimal_utilization_pct: f64::from(reserve.config.rate_model.optimal_utilization_bps)

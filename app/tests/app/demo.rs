@@ -11,6 +11,17 @@ async fn the_demo_tells_the_whole_story_and_reconciles() {
     let (_, btc_socialized) = outcome.written_off["BTC"];
     assert!(btc_socialized > 0, "{outcome:?}");
     assert!(lines.iter().any(|l| l.contains("OracleStale")));
+    // BTC's Pyth outage: liquidations go on through its Switchboard fallback, and new risk
+    // stops while the two sources disagree.
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("the liquidations priced BTC by its fallback oracle")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("borrow 100 USDC: rejected, OracleSourcesDisagree")));
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("the same borrow is accepted")));
     assert!(lines.iter().any(|l| l == "Every token is accounted for."));
     // The second keeper, with no USDC, liquidated with flash loans in v0 transactions.
     let flash = lines

@@ -9,6 +9,7 @@ mod health_equivalence;
 mod keeper;
 mod migrate;
 mod rpc;
+mod source_equivalence;
 mod stress;
 mod support;
 mod wallet;

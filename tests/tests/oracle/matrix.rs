@@ -349,13 +349,11 @@ pub fn expected(action: Action, source: Source, failure: Failure) -> Outcome {
     if failure == Failure::WrongAccount {
         return primary;
     }
-    // Does the primary pass the policy (monotonicity aside, which only decides which passing
-    // source may be used)?
-    let primary_passes = failure == Failure::OlderThanLastUsed || primary == Outcome::Ok;
+    // Does the primary pass the policy? An update older than the last price used does not:
+    // it is no source, alone or as one of two.
+    let primary_passes = primary == Outcome::Ok;
     match source {
-        Source::FallbackValid if !primary_passes || failure == Failure::OlderThanLastUsed => {
-            Outcome::Ok
-        }
+        Source::FallbackValid if !primary_passes => Outcome::Ok,
         Source::FallbackDeviating if primary_passes => {
             if liquidation {
                 // The more conservative of the two: collateral at the lower (the fallback).
@@ -1185,10 +1183,10 @@ pub fn render(cells: &[Cell]) -> String {
          give the reserve a Legacy Pyth primary and a Switchboard On-Demand fallback and break \
          the primary while the fallback is valid, failing (stale past both max ages) or valid \
          but 5 % below the primary's last price (beyond the reserve's 1 % deviation). The \
-         fallback is read only when the primary fails the instruction's policy, so a primary \
-         still valid under it (at its max age, older than the last price used) meets a \
-         deviating fallback: new risk is then refused with `OracleSourcesDisagree` and a \
-         liquidation values the collateral at the lower price. Passing another account than \
+         fallback prices only when the primary fails the instruction's policy (an update \
+         older than the last price used fails it too), so a primary still valid under it (at \
+         its max age, say) meets a deviating fallback: new risk is then refused with \
+         `OracleSourcesDisagree` and a liquidation values the collateral at the lower price. Passing another account than \
          the configured one is refused outright; it is never a reason to fall back. The \
          price moves (crash, spike, outage) are in the single-source sections. \
          [oracles.md](oracles.md) describes the policies, the source selection, negligible \

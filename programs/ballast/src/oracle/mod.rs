@@ -173,15 +173,16 @@ pub fn read_price(
 }
 
 /// Chooses between a reserve's sources, each already checked against its policy (`Err` when it
-/// failed), never using an update older than `last_publish_time` (the newest any source of the
-/// reserve has priced it with):
+/// failed). A source whose update is older than `last_publish_time` (the newest any source of
+/// the reserve has priced it with) fails too, with `OracleOlderThanLastUsed`: no price the
+/// reserve uses, alone or as one of two, goes back in time. Then:
 ///
 /// 1. both pass and their spot prices differ by more than `max_deviation_bps` of the lower:
 ///    new risk is refused (`OracleSourcesDisagree`); a liquidation values collateral at the
-///    lower and debt at the higher of the two (`PriceSource::Both`), if either is not older;
-/// 2. otherwise the primary, if it passes and is not older;
-/// 3. otherwise the fallback, if it passes and is not older;
-/// 4. otherwise the primary's error (`OracleOlderThanLastUsed` if it only failed by age order).
+///    lower and debt at the higher of the two (`PriceSource::Both`);
+/// 2. otherwise the primary, if it passes;
+/// 3. otherwise the fallback, if it passes;
+/// 4. otherwise the primary's error.
 pub fn select_price(
     primary: Result<PolicyPrice>,
     fallback: Option<Result<PolicyPrice>>,
@@ -196,37 +197,30 @@ pub fn select_price(
         );
         Ok(price)
     };
+    let primary = primary.and_then(not_older);
     let Some(fallback) = fallback else {
-        return primary.and_then(not_older);
+        return primary;
     };
-    if let (Ok(p), Ok(f)) = (&primary, &fallback) {
-        if !within_deviation(p.spot, f.spot, max_deviation_bps) {
+    match (primary, fallback.and_then(not_older)) {
+        (Ok(p), Ok(f)) if !within_deviation(p.spot, f.spot, max_deviation_bps) => {
             require!(
                 kind == PricePolicyKind::Liquidation,
                 BallastError::OracleSourcesDisagree
             );
-            require!(
-                p.publish_time.max(f.publish_time) >= last_publish_time,
-                BallastError::OracleOlderThanLastUsed
-            );
-            return Ok(PolicyPrice {
+            Ok(PolicyPrice {
                 collateral: min_price(p.collateral, f.collateral),
                 debt: max_price(p.debt, f.debt),
                 spot: p.spot,
                 publish_time: p.publish_time.max(f.publish_time),
                 source: PriceSource::Both,
-            });
+            })
         }
-    }
-    match primary.and_then(not_older) {
-        Ok(price) => Ok(price),
-        Err(error) => match fallback.and_then(not_older) {
-            Ok(price) => Ok(PolicyPrice {
-                source: PriceSource::Fallback,
-                ..price
-            }),
-            Err(_) => Err(error),
-        },
+        (Ok(p), _) => Ok(p),
+        (Err(_), Ok(f)) => Ok(PolicyPrice {
+            source: PriceSource::Fallback,
+            ..f
+        }),
+        (Err(error), Err(_)) => Err(error),
     }
 }
 
@@ -426,6 +420,19 @@ mod tests {
         assert_eq!(both.publish_time, 11);
         // Exactly at the tolerance they agree.
         assert!(select_price(Ok(at(100, 10)), Some(Ok(at(101, 10))), 100, STRICT, 0).is_ok());
+        // An update older than the last used is no source, even as the conservative one of
+        // two: the primary older (and higher), the fallback prices alone...
+        let fallback =
+            select_price(Ok(at(102, 8)), Some(Ok(at(100, 11))), 100, LIQUIDATION, 10).unwrap();
+        assert_eq!(fallback.source, PriceSource::Fallback);
+        assert_eq!(
+            (fallback.collateral.mantissa, fallback.debt.mantissa),
+            (100, 100)
+        );
+        // ...the fallback older (and lower), the primary prices alone, new risk included.
+        let primary = select_price(Ok(at(100, 11)), Some(Ok(at(98, 8))), 100, STRICT, 10).unwrap();
+        assert_eq!(primary.source, PriceSource::Primary);
+        assert_eq!(primary.collateral.mantissa, 100);
         // Disagreeing and both older than the last used: refused even to liquidate.
         assert_eq!(
             code(select_price(
