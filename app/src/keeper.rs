@@ -632,6 +632,19 @@ impl Keeper {
         let instructions = self
             .liquidation_instructions(chain, view, key, obligation, plan)
             .await?;
+        let (bytes, keys) =
+            ballast_client::chain::legacy_transaction_size(&instructions, &keeper.pubkey());
+        if bytes > MAX_TRANSACTION_BYTES || keys > MAX_TRANSACTION_ACCOUNTS {
+            // Too large for a legacy transaction (an obligation of many positions whose
+            // reserves list fallback oracles): through the keeper's lookup table, so that no
+            // obligation is out of reach for its size.
+            let table = self.lookup_table(chain, view).await?;
+            return match chain.send_v0(&instructions, &[&keeper], &[table]).await {
+                Err(error) if error.is(BallastError::ObligationHealthy) => Ok(Sent::Healthy),
+                Err(error) => Err(anyhow::Error::new(error).context("liquidate (v0)")),
+                Ok(_) => Ok(Sent::Liquidated),
+            };
+        }
         match chain.simulate(&instructions, &[&keeper]).await {
             Err(error) if error.is(BallastError::ObligationHealthy) => return Ok(Sent::Healthy),
             Err(error) => return Err(anyhow::Error::new(error).context("simulating liquidate")),

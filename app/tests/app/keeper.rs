@@ -456,3 +456,153 @@ async fn the_keeper_liquidates_an_emode_and_an_isolated_obligation() {
         .unwrap();
     assert_eq!(emode_after.emode_category, 2, "still in e-mode");
 }
+
+/// The fullest obligation (5 deposits, 3 borrows) in a market where every reserve has a
+/// fallback oracle: its liquidation lists 24 accounts after the named ones, which no legacy
+/// transaction holds; the keeper sends it through its lookup table.
+#[tokio::test]
+async fn an_obligation_too_large_for_a_legacy_transaction_is_liquidated_through_the_lookup_table() {
+    use anchor_lang::prelude::Pubkey;
+    use ballast_app::migrate::{self, MarketFile, OracleSpec};
+    use ballast_app::wallet;
+    use solana_sdk::signature::{Keypair, Signer};
+
+    // localnet.toml's six reserves and two more dollars; WIF not isolated; a Switchboard
+    // fallback on every reserve that has none.
+    let mut file = MarketFile::parse(migrate::LOCALNET).unwrap();
+    for symbol in ["USDX", "USDY"] {
+        let mut spec = file.reserves[USDC].clone();
+        spec.symbol = symbol.to_string();
+        spec.mint = Pubkey::new_unique().to_string();
+        spec.oracle.account = Some(Pubkey::new_unique().to_string());
+        file.reserves.push(spec);
+    }
+    for (index, spec) in file.reserves.iter_mut().enumerate() {
+        spec.debt_ceiling_usd = None;
+        if spec.fallback_oracle.is_none() {
+            spec.fallback_oracle = Some(OracleSpec {
+                source: "switchboard".to_string(),
+                account: Some(Pubkey::new_unique().to_string()),
+                feed_id: Some(format!("0x{}", format!("{:02x}", 0x40 + index).repeat(32))),
+                min_responses: Some(1),
+                ..spec.oracle.clone()
+            });
+            spec.max_oracle_deviation_bps = Some(100);
+        }
+    }
+    let admin = Keypair::new_from_array([77; 32]);
+    let chain = ballast_bank::chain::BankChain::start(admin.insecure_clone(), support::START).await;
+    let mut m = ballast_app::localnet::LocalMarket::start(
+        chain,
+        &file,
+        admin,
+        Keypair::new_from_array([78; 32]),
+        support::START,
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.assets.len(), 8);
+    assert!(m.assets.iter().all(|a| a.fallback.is_some()));
+
+    // A lender of the three debts; the keeper (the admin) holds them too.
+    let (collateral, debts) = ([0usize, 1, 2, 3, 4], [5usize, 6, 7]);
+    let lender = Keypair::new_from_array([79; 32]);
+    let lender_obligation = m.user(&lender).await.unwrap();
+    for asset in debts {
+        let units = m.tokens(asset, 1_000_000.0);
+        m.mint(&lender.pubkey(), asset, units).await.unwrap();
+        m.mint(&m.admin.pubkey(), asset, units).await.unwrap();
+        let view = m.view().await.unwrap();
+        let reserve = m.assets[asset].reserve;
+        wallet::deposit(
+            &mut m.chain,
+            &view,
+            &lender,
+            &lender_obligation,
+            &reserve,
+            units,
+        )
+        .await
+        .unwrap();
+    }
+    // $1 000 of each collateral.
+    let b = borrower(&mut m, [80; 32], &[], USDC, 0.0).await;
+    for asset in collateral {
+        let whole = 1_000.0 / m.assets[asset].price;
+        let units = m.tokens(asset, whole);
+        m.mint(&b.keypair.pubkey(), asset, units).await.unwrap();
+        let view = m.view().await.unwrap();
+        let reserve = m.assets[asset].reserve;
+        wallet::deposit(
+            &mut m.chain,
+            &view,
+            &b.keypair,
+            &b.obligation,
+            &reserve,
+            units,
+        )
+        .await
+        .unwrap();
+    }
+    // A third, half of the rest, then nearly all that is left: ~97 % of the limit in all.
+    for (asset, fill) in debts.into_iter().zip([1.0 / 3.0, 0.5, 0.95]) {
+        let units = support::borrowable(&mut m, &b.obligation, asset, fill).await;
+        let view = m.view().await.unwrap();
+        let reserve = m.assets[asset].reserve;
+        wallet::borrow(
+            &mut m.chain,
+            &view,
+            &b.keypair,
+            &b.obligation,
+            &reserve,
+            units,
+        )
+        .await
+        .expect("a borrow of the full obligation fits a legacy transaction");
+    }
+    let state = wallet::read_obligation(&mut m.chain, &b.obligation)
+        .await
+        .unwrap();
+    assert_eq!(state.active_deposits().count(), 5);
+    assert_eq!(state.active_borrows().count(), 3);
+
+    // −25 % on every collateral: liquidatable.
+    m.advance(60, &[]).await.unwrap();
+    for asset in collateral {
+        let price = m.assets[asset].price * 0.75;
+        m.publish(asset, price).await.unwrap();
+    }
+    assert!(is_liquidatable(&mut m, &b.obligation).await);
+    let view = m.view().await.unwrap();
+    let repay = view.keys(&m.assets[debts[0]].reserve).unwrap();
+    let seized = view.keys(&m.assets[collateral[0]].reserve).unwrap();
+    let instructions = ballast_client::plans::liquidation(
+        &m.admin.pubkey(),
+        &m.market,
+        &b.obligation,
+        &state,
+        &repay,
+        &seized,
+        ballast::instructions::LiquidateArgs {
+            max_repay: u64::MAX,
+            min_collateral_out: 0,
+            receive_shares: false,
+        },
+        false,
+        |reserve| view.oracle_for(reserve),
+    );
+    let (bytes, _) =
+        ballast_client::chain::legacy_transaction_size(&instructions, &m.admin.pubkey());
+    assert!(
+        bytes > 1_232,
+        "the legacy transaction would be {bytes} bytes"
+    );
+    println!("the full obligation's liquidation with a fallback on every reserve: {bytes} bytes as a legacy transaction");
+
+    let mut keeper = Keeper::new(KeeperConfig::new(m.market));
+    let pass = keeper.pass(&mut m.chain).await.expect("a pass");
+    assert_eq!(pass.failed, 0, "{pass:#?}");
+    assert!(pass.liquidations >= 1, "{pass:#?}");
+    assert!(liquidated_obligations(&pass).contains(&b.obligation.to_string()));
+    assert!(!is_liquidatable(&mut m, &b.obligation).await);
+}

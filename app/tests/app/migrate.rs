@@ -165,7 +165,7 @@ async fn a_file_out_of_bounds_is_refused_by_the_program_with_its_named_error() {
 }
 
 #[test]
-fn the_example_mainnet_file_is_valid_and_names_the_sponsored_pyth_feeds() {
+fn the_example_mainnet_file_is_valid_and_names_the_sponsored_pyth_feeds_and_a_captured_fallback() {
     let file = MarketFile::parse(migrate::EXAMPLE_MAINNET).unwrap();
     assert_eq!(file.reserves.len(), 3);
     for spec in &file.reserves {
@@ -180,6 +180,22 @@ fn the_example_mainnet_file_is_valid_and_names_the_sponsored_pyth_feeds() {
             spec.symbol
         );
     }
+    // SOL's Switchboard fallback is the captured mainnet feed account: the file's feed hash
+    // and quorum are the ones its bytes hold.
+    let sol = file.reserves.iter().find(|r| r.symbol == "SOL").unwrap();
+    let fallback = sol.config().unwrap().fallback_oracle;
+    assert_eq!(fallback.source, ballast::state::ORACLE_SOURCE_SWITCHBOARD);
+    assert_eq!(
+        fallback.oracle_account,
+        anchor_lang::prelude::pubkey!("BSzfJs4d1tAkSDqkepnfzEVcx2WtDVnwwXa2giy9PLeP")
+    );
+    let captured: &[u8] =
+        include_bytes!("../../../tests/fixtures/mainnet/switchboard-pull-sol-usd.bin");
+    let (feed_hash, _) = ballast::oracle::switchboard::parse(captured).unwrap();
+    assert_eq!(fallback.feed_id, feed_hash);
+    // `min_responses`: 8 (discriminator) + its offset in `PullFeedAccountData`.
+    let quorum = u32::from_le_bytes(captured[2176..2180].try_into().unwrap());
+    assert_eq!(u32::from(fallback.min_responses), quorum);
     let unpinned = migrate::EXAMPLE_MAINNET.replace(
         "account = \"Dpw1EAVrSB1ibxiDQyTAW6Zip3J4Btk2x4SgApQCeFbX\"",
         "",

@@ -182,11 +182,14 @@ pub enum Action {
         asset: usize,
         bps: u32,
     },
-    /// Legacy feeds stop trading; pull feeds stop updating (the last update goes stale).
+    /// One source of an asset goes down (its primary, or its fallback where it has one): a
+    /// legacy feed stops trading, and the source stops updating (its last update ages in place
+    /// until the oracles are restored), while the asset's other source goes on.
     Outage {
         asset: usize,
+        fallback: bool,
     },
-    /// Every feed republishes now, trading, with a 0.1 % confidence.
+    /// Every source is back up and republishes now, trading, with a 0.1 % confidence.
     RestoreOracles,
     /// The clock moves forward; feeds republish at the new time when `fresh`.
     Advance {
@@ -415,7 +418,12 @@ impl fmt::Display for Action {
             Action::WidenConfidence { asset: a, bps } => {
                 write!(f, "{} confidence widens to {} bps", asset(a), bps)
             }
-            Action::Outage { asset: a } => write!(f, "{} oracle outage", asset(a)),
+            Action::Outage { asset: a, fallback } => write!(
+                f,
+                "{} {} oracle outage",
+                asset(a),
+                if fallback { "fallback" } else { "primary" }
+            ),
             Action::RestoreOracles => write!(f, "oracles restored"),
             Action::Advance { seconds, fresh } => {
                 write!(
@@ -788,7 +796,10 @@ pub fn next_action(rng: &mut Rng) -> Action {
         72..=74 => {
             let asset = rng.below(3) as usize;
             match rng.below(4) {
-                0 => Action::Outage { asset },
+                0 => Action::Outage {
+                    asset,
+                    fallback: crate::world::HAS_FALLBACK[asset] && rng.below(2) == 1,
+                },
                 1 => Action::RestoreOracles,
                 _ => Action::WidenConfidence {
                     asset,

@@ -47,7 +47,9 @@ fn is(result: &Result<(), TransactionError>, error: BallastError) -> bool {
 fn oracle_error(code: u32) -> bool {
     let oracle =
         u32::from(BallastError::OracleStale)..=u32::from(BallastError::OracleOlderThanLastUsed);
-    oracle.contains(&code) || code == u32::from(BallastError::UnknownOracleSource)
+    oracle.contains(&code)
+        || code == u32::from(BallastError::UnknownOracleSource)
+        || code == u32::from(BallastError::OracleTooFewResponses)
 }
 
 impl World {
@@ -267,19 +269,39 @@ impl World {
             if deposit.is_none() && borrow.is_none() {
                 continue;
             }
-            let feed = self.h.assets[index].feed;
-            let raw = RawPrice {
-                price: feed.price,
-                conf: feed.conf,
-                ema_price: feed.ema_price,
-                expo: feed.expo,
-                publish_time: feed.publish_time,
-                trading: self.h.assets[index].spec.pull_oracle || feed.status == 1,
-                responses: None,
-            };
-            let oracle = &reserve.config.oracle;
-            let valid = apply_policy(&raw, oracle, PricePolicyKind::Liquidation, snap.now)
-                .is_ok_and(|price| price.publish_time >= reserve.last_oracle_publish_time);
+            // The primary's update, then the fallback's where the reserve has one: the price is
+            // valid when either passes the liquidation policy and is not older than the last
+            // price the reserve used (a disagreement between the two still liquidates).
+            let asset = &self.h.assets[index];
+            let primary = (
+                asset.feed,
+                &reserve.config.oracle,
+                asset.spec.pull_oracle || asset.feed.status == 1,
+                None,
+            );
+            let fallback = asset.fallback.map(|f| {
+                (
+                    f.feed,
+                    &reserve.config.fallback_oracle,
+                    true,
+                    Some(f.feed.responses),
+                )
+            });
+            let valid = std::iter::once(primary).chain(fallback).any(
+                |(feed, config, trading, responses)| {
+                    let raw = RawPrice {
+                        price: feed.price,
+                        conf: feed.conf,
+                        ema_price: feed.ema_price,
+                        expo: feed.expo,
+                        publish_time: feed.publish_time,
+                        trading,
+                        responses,
+                    };
+                    apply_policy(&raw, config, PricePolicyKind::Liquidation, snap.now)
+                        .is_ok_and(|price| price.publish_time >= reserve.last_oracle_publish_time)
+                },
+            );
             if valid {
                 continue;
             }
@@ -287,12 +309,19 @@ impl World {
             if named.contains(&key) {
                 return Some(format!("{name}'s price, named by the instruction"));
             }
-            if feed.price <= 0
-                || !(ballast::oracle::MIN_EXPONENT..=ballast::oracle::MAX_EXPONENT)
-                    .contains(&feed.expo)
-            {
+            // The last price that tells a position negligible: the primary's when usable, else
+            // the fallback's (`oracle::read_last_price`).
+            let usable = |feed: &ballast_bank::pyth::Feed| {
+                feed.price > 0
+                    && (ballast::oracle::MIN_EXPONENT..=ballast::oracle::MAX_EXPONENT)
+                        .contains(&feed.expo)
+            };
+            let Some(feed) = std::iter::once(asset.feed)
+                .chain(asset.fallback.map(|f| f.feed))
+                .find(usable)
+            else {
                 return Some(format!("{name}'s feed shows no usable price"));
-            }
+            };
             let price = Price {
                 mantissa: feed.price as u64,
                 expo: feed.expo,

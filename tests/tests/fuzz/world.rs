@@ -21,7 +21,8 @@ use ballast::state::{
 use ballast_bank::pyth::{self, Feed};
 use ballast_client::{self as client, OracleKeys};
 use ballast_tests::fixture::{
-    default_liquidation_config, isolation_inconsistency, Harness, TxResult, User, BTC, SOL, USDC,
+    default_liquidation_config, isolation_inconsistency, Harness, OracleKind, TxResult, User, BTC,
+    SOL, USDC,
 };
 use num_bigint::BigInt;
 use solana_sdk::account::Account;
@@ -155,7 +156,14 @@ pub struct World {
     pub attacker_rounding_gain: i128,
     /// The sequence grew a reserve's books past u64 base units (the wind-down is skipped).
     pub beyond_u64: bool,
+    /// Per asset, whether its primary and its fallback source are down (an outage: the last
+    /// update ages in place until `RestoreOracles`).
+    down: [[bool; 2]; 3],
 }
+
+/// Which assets the fuzz market gives a Switchboard fallback: BTC (legacy Pyth primary) and SOL
+/// (Pyth pull primary); USDC keeps one source.
+pub const HAS_FALLBACK: [bool; 3] = [false, true, true];
 
 fn decode<T: AccountDeserialize>(account: &Option<Account>) -> T {
     let account = account.as_ref().expect("account exists");
@@ -212,6 +220,12 @@ impl World {
         h.update_reserve(&admin, USDC, ReserveUpdate::Config(config))
             .await
             .expect("USDC borrowable in isolation");
+        // Two sources for BTC and SOL: their outages hit one source at a time.
+        h.set_oracle_sources(BTC, OracleKind::PythLegacy, Some(OracleKind::Switchboard))
+            .await;
+        h.set_oracle_sources(SOL, OracleKind::PythPull, Some(OracleKind::Switchboard))
+            .await;
+        debug_assert!((0..3).all(|a| h.assets[a].fallback.is_some() == HAS_FALLBACK[a]));
         let mut users = vec![];
         for _ in ACTORS {
             let user = h.user().await;
@@ -233,7 +247,34 @@ impl World {
             tally: Tally::default(),
             attacker_rounding_gain: 0,
             beyond_u64: false,
+            down: [[false; 2]; 3],
         }
+    }
+
+    /// Republishes what the down sources held before `change` (which may refresh every feed):
+    /// a source that is down keeps ageing in place.
+    fn keep_down(&mut self, held: &[(usize, bool, Feed)]) {
+        for &(asset, fallback, feed) in held {
+            if fallback {
+                self.h.publish_fallback(asset, feed);
+            } else {
+                self.h.publish(asset, feed);
+            }
+        }
+    }
+
+    /// The feeds of the sources that are down now.
+    fn down_feeds(&self) -> Vec<(usize, bool, Feed)> {
+        let mut held = vec![];
+        for asset in 0..self.h.assets.len() {
+            if self.down[asset][0] {
+                held.push((asset, false, self.h.assets[asset].feed));
+            }
+            if let (true, Some(fallback)) = (self.down[asset][1], self.h.assets[asset].fallback) {
+                held.push((asset, true, fallback.feed));
+            }
+        }
+        held
     }
 
     fn addresses(&self) -> Vec<Pubkey> {
@@ -703,22 +744,36 @@ impl World {
                 Some(result)
             }
             Action::MovePrice { asset, bps } => {
-                let mut feed = h.assets[asset].feed;
-                let price = scale_price(feed.price, bps);
-                feed.ema_price = (feed.ema_price + price) / 2;
-                feed.price = price;
-                feed.conf = (price / 1_000) as u64;
-                feed.ema_conf = (feed.ema_price / 1_000).max(0) as u64;
-                feed.publish_time = h.now;
-                h.publish(asset, feed);
+                // The market moves every source alike; a source that is down does not hear it.
+                let now = h.now;
+                let moved = |feed: &mut Feed| {
+                    let price = scale_price(feed.price, bps);
+                    feed.ema_price = (feed.ema_price + price) / 2;
+                    feed.price = price;
+                    feed.conf = (price / 1_000) as u64;
+                    feed.ema_conf = (feed.ema_price / 1_000).max(0) as u64;
+                    feed.publish_time = now;
+                };
+                if !self.down[asset][0] {
+                    let mut feed = h.assets[asset].feed;
+                    moved(&mut feed);
+                    h.publish(asset, feed);
+                }
+                if let (false, Some(fallback)) = (self.down[asset][1], h.assets[asset].fallback) {
+                    let mut feed = fallback.feed;
+                    moved(&mut feed);
+                    h.publish_fallback(asset, feed);
+                }
                 None
             }
             Action::Spike { asset, bps } => {
+                // One update of the primary alone: a fallback then disagrees.
                 let mut feed = h.assets[asset].feed;
                 feed.price = scale_price(feed.price, bps);
                 feed.conf = (feed.price / 1_000) as u64;
                 feed.publish_time = h.now;
                 h.publish(asset, feed);
+                self.down[asset][0] = false;
                 None
             }
             Action::WidenConfidence { asset, bps } => {
@@ -726,33 +781,47 @@ impl World {
                 feed.conf = (i128::from(feed.price) * i128::from(bps) / 10_000) as u64;
                 feed.publish_time = h.now;
                 h.publish(asset, feed);
+                self.down[asset][0] = false;
                 None
             }
-            Action::Outage { asset } => {
-                let mut feed = h.assets[asset].feed;
-                if h.assets[asset].spec.pull_oracle {
-                    // No status on pull updates: an outage is the last update ageing in place.
+            Action::Outage { asset, fallback } => {
+                if fallback {
+                    // A Switchboard feed has no status: it stops updating.
+                    self.down[asset][1] = h.assets[asset].fallback.is_some();
                 } else {
-                    feed.status = 2;
+                    let mut feed = h.assets[asset].feed;
+                    if !h.assets[asset].spec.pull_oracle {
+                        feed.status = 2;
+                    }
+                    h.publish(asset, feed);
+                    self.down[asset][0] = true;
                 }
-                h.publish(asset, feed);
                 None
             }
             Action::RestoreOracles => {
+                self.down = [[false; 2]; 3];
                 for asset in 0..h.assets.len() {
                     let mut feed = h.assets[asset].feed;
                     feed.status = 1;
                     feed.conf = (feed.price / 1_000) as u64;
                     feed.publish_time = h.now;
                     h.publish(asset, feed);
+                    if let Some(fallback) = h.assets[asset].fallback {
+                        let mut feed = fallback.feed;
+                        feed.conf = (feed.price / 1_000) as u64;
+                        feed.publish_time = h.now;
+                        h.publish_fallback(asset, feed);
+                    }
                 }
                 None
             }
             Action::Advance { seconds, fresh } => {
                 if fresh {
-                    h.advance_with_fresh_prices(seconds);
+                    let held = self.down_feeds();
+                    self.h.advance_with_fresh_prices(seconds);
+                    self.keep_down(&held);
                 } else {
-                    h.advance(seconds);
+                    self.h.advance(seconds);
                 }
                 None
             }
