@@ -966,10 +966,12 @@ impl Demo<'_> {
     }
 
     /// Which source last priced `asset`'s reserve on chain (`Reserve::last_price_source`).
-    async fn price_source(&mut self, asset: usize) -> anyhow::Result<&'static str> {
+    async fn price_source(&mut self, asset: usize) -> anyhow::Result<String> {
         let view = self.m.view().await?;
         let reserve = &view.reserves[&self.m.assets[asset].reserve].reserve;
-        Ok(crate::format::price_source(reserve.last_price_source))
+        let source = ballast::oracle::PriceSource::from_recorded(reserve.last_price_source)
+            .with_context(|| format!("{} has no price yet", self.m.assets[asset].symbol))?;
+        Ok(crate::format::source_label(&reserve.config, source))
     }
 
     async fn exit_borrowers(&mut self) -> anyhow::Result<()> {

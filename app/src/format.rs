@@ -160,37 +160,6 @@ pub fn short(key: &anchor_lang::prelude::Pubkey) -> String {
     format!("{}…{}", &text[..4], &text[text.len() - 4..])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_parse_and_print_in_token_units() {
-        assert_eq!(parse_amount("1.5", 6).unwrap(), 1_500_000);
-        assert_eq!(parse_amount("1_000", 0).unwrap(), 1_000);
-        assert_eq!(parse_amount(".25", 2).unwrap(), 25);
-        assert!(parse_amount("1.0000001", 6).is_err());
-        assert!(parse_amount("abc", 6).is_err());
-        assert!(parse_amount("99999999999999999999", 9).is_err());
-        assert_eq!(amount(1_500_000, 6), "1.500000");
-        assert_eq!(amount_short(123_456_789_000, 6), "123,456.79");
-        assert_eq!(usd(1_234_567 * WAD / 100), "$12,345.67");
-    }
-}
-
-/// Words for a reserve's `last_price_source` (`ballast::oracle::PriceSource`).
-pub fn price_source(source: u8) -> &'static str {
-    use ballast::oracle::PriceSource;
-    match source {
-        s if s == PriceSource::Primary as u8 => "its primary oracle",
-        s if s == PriceSource::Fallback as u8 => "its fallback oracle (the primary failed)",
-        s if s == PriceSource::Both as u8 => {
-            "both oracles, disagreeing: the more conservative price"
-        }
-        _ => "no oracle yet",
-    }
-}
-
 /// The name of an oracle source kind (`ORACLE_SOURCE_*`).
 pub fn oracle_kind(source: u8) -> &'static str {
     match source {
@@ -216,5 +185,23 @@ pub fn source_label(
         PriceSource::Primary => primary.to_string(),
         PriceSource::Fallback => format!("{fallback} (fallback)"),
         PriceSource::Both => format!("{primary} and {fallback} disagree: the conservative one"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_and_print_in_token_units() {
+        assert_eq!(parse_amount("1.5", 6).unwrap(), 1_500_000);
+        assert_eq!(parse_amount("1_000", 0).unwrap(), 1_000);
+        assert_eq!(parse_amount(".25", 2).unwrap(), 25);
+        assert!(parse_amount("1.0000001", 6).is_err());
+        assert!(parse_amount("abc", 6).is_err());
+        assert!(parse_amount("99999999999999999999", 9).is_err());
+        assert_eq!(amount(1_500_000, 6), "1.500000");
+        assert_eq!(amount_short(123_456_789_000, 6), "123,456.79");
+        assert_eq!(usd(1_234_567 * WAD / 100), "$12,345.67");
     }
 }

@@ -15,7 +15,7 @@ async fn the_demo_tells_the_whole_story_and_reconciles() {
     // stops while the two sources disagree.
     assert!(lines
         .iter()
-        .any(|l| l.contains("the liquidations priced BTC by its fallback oracle")));
+        .any(|l| l.contains("the liquidations priced BTC by Switchboard (fallback)")));
     assert!(lines
         .iter()
         .any(|l| l.contains("borrow 100 USDC: rejected, OracleSourcesDisagree")));

@@ -65,6 +65,18 @@ pub enum PriceSource {
     Both = 3,
 }
 
+impl PriceSource {
+    /// The source a reserve recorded (`Reserve::last_price_source`); `None` for 0, no price yet.
+    pub fn from_recorded(value: u8) -> Option<PriceSource> {
+        match value {
+            1 => Some(PriceSource::Primary),
+            2 => Some(PriceSource::Fallback),
+            3 => Some(PriceSource::Both),
+            _ => None,
+        }
+    }
+}
+
 /// Prices an obligation is valued at: collateral and debt differ under the strict policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyPrice {
@@ -328,6 +340,15 @@ mod tests {
 
     fn number(error: BallastError) -> u32 {
         6000 + error as u32
+    }
+
+    #[test]
+    fn a_recorded_source_reads_back() {
+        for source in [PriceSource::Primary, PriceSource::Fallback, PriceSource::Both] {
+            assert_eq!(PriceSource::from_recorded(source as u8), Some(source));
+        }
+        assert_eq!(PriceSource::from_recorded(0), None);
+        assert_eq!(PriceSource::from_recorded(4), None);
     }
 
     #[test]

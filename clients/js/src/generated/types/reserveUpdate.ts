@@ -29,7 +29,13 @@ import {
   type ReserveConfigArgs,
 } from ".";
 
-/** One change to a reserve. */
+/**
+ * One change to a reserve.
+ *
+ * The size gap between the variants is allowed on purpose: the value is an instruction
+ * argument, decoded once per instruction, and boxing it would only add a heap allocation on
+ * chain and a `Box::new` at every client call site without changing a byte on the wire.
+ */
 export type ReserveUpdate =
   | { __kind: "Config"; fields: readonly [ReserveConfig] }
   | { __kind: "PauseFlags"; fields: readonly [number] };
