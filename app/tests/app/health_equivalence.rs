@@ -9,15 +9,13 @@ use std::cell::RefCell;
 
 use anchor_lang::AccountSerialize;
 use ballast::errors::BallastError;
-use ballast::instructions::LiquidateArgs;
 use ballast::oracle::PricePolicyKind;
 use ballast_app::localnet::{LocalMarket, BTC, SOL, USDC};
 use ballast_app::wallet;
-use ballast_client::chain::{ata, Chain};
-use ballast_client::{self as client, LiquidationAccounts};
+use ballast_client::chain::Chain;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Keypair;
 
 use crate::support::{self, borrowable};
 
@@ -183,33 +181,6 @@ async fn liquidation_attempt(
         .await
         .unwrap();
     let admin: Keypair = m.admin.insecure_clone();
-    let repay = view
-        .keys(&m.assets[USDC].reserve)
-        .expect("a reserve of the view");
-    let collateral = view
-        .keys(&m.assets[SOL].reserve)
-        .expect("a reserve of the view");
-    let ix = client::liquidate(
-        &LiquidationAccounts {
-            liquidator: admin.pubkey(),
-            market: m.market,
-            obligation: *obligation,
-            repay_source: ata(&admin.pubkey(), &repay.mint, &repay.token_program),
-            collateral_destination: Some(ata(
-                &admin.pubkey(),
-                &collateral.mint,
-                &collateral.token_program,
-            )),
-            liquidator_obligation: None,
-        },
-        &repay,
-        &collateral,
-        LiquidateArgs {
-            max_repay: u64::MAX,
-            min_collateral_out: 0,
-            receive_shares: false,
-        },
-        view.remaining_accounts(&state, true),
-    );
+    let ix = support::liquidate_ix(m, &view, obligation, &state, USDC, SOL);
     m.chain.simulate(&[ix], &[&admin]).await
 }

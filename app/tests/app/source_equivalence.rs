@@ -10,18 +10,15 @@
 //!   program's liquidation fails with `ObligationHealthy` or the same oracle error;
 //! - the dashboard's BTC card shows that price and source, or that error.
 
-use anchor_lang::prelude::Pubkey;
 use ballast::errors::BallastError;
-use ballast::instructions::LiquidateArgs;
 use ballast::oracle::{PricePolicyKind, PriceSource};
 use ballast_app::dashboard::pages;
 use ballast_app::keeper::plan_liquidation;
-use ballast_app::localnet::{LocalMarket, BTC, USDC};
+use ballast_app::localnet::{BTC, USDC};
 use ballast_app::stress::MarketState;
 use ballast_app::wallet;
 use ballast_client::chain::{ata, Chain, ChainError};
 use ballast_client::view::price_f64;
-use ballast_client::{self as client, LiquidationAccounts};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::support;
@@ -108,35 +105,6 @@ fn code(error: &anchor_lang::error::Error) -> u32 {
     }
 }
 
-fn liquidate_ix(
-    m: &LocalMarket,
-    view: &ballast_client::view::MarketView,
-    obligation: &Pubkey,
-    state: &ballast::state::Obligation,
-) -> solana_sdk::instruction::Instruction {
-    let admin = m.admin.pubkey();
-    let repay = view.keys(&m.assets[USDC].reserve).expect("USDC");
-    let collateral = view.keys(&m.assets[BTC].reserve).expect("BTC");
-    client::liquidate(
-        &LiquidationAccounts {
-            liquidator: admin,
-            market: m.market,
-            obligation: *obligation,
-            repay_source: ata(&admin, &repay.mint, &repay.token_program),
-            collateral_destination: Some(ata(&admin, &collateral.mint, &collateral.token_program)),
-            liquidator_obligation: None,
-        },
-        &repay,
-        &collateral,
-        LiquidateArgs {
-            max_repay: u64::MAX,
-            min_collateral_out: 0,
-            receive_shares: false,
-        },
-        view.remaining_accounts(state, true),
-    )
-}
-
 #[tokio::test]
 async fn the_keeper_wallet_and_dashboard_select_oracle_sources_as_the_program() {
     let mut m = support::market(31).await;
@@ -209,7 +177,7 @@ async fn the_keeper_wallet_and_dashboard_select_oracle_sources_as_the_program() 
             .iter()
             .find(|r| r.row.symbol == "BTC")
             .expect("a BTC card");
-        let ix = liquidate_ix(&m, &view, &b.obligation, &obligation);
+        let ix = support::liquidate_ix(&m, &view, &b.obligation, &obligation, USDC, BTC);
         match (&valued, state.liquidation) {
             (Err(error), None) => {
                 let result = m.chain.simulate(&[ix], &[&admin]).await;

@@ -110,3 +110,41 @@ pub async fn is_liquidatable(m: &mut LocalMarket, obligation: &Pubkey) -> bool {
         .map(|(_, t)| t.is_liquidatable())
         .unwrap_or(false)
 }
+
+/// A maximal liquidation of `obligation` (its state `state`) by the admin, repaying `repay` and
+/// seizing `collateral` (asset indices) as tokens, with the view's remaining accounts.
+pub fn liquidate_ix(
+    m: &LocalMarket,
+    view: &MarketView,
+    obligation: &Pubkey,
+    state: &ballast::state::Obligation,
+    repay: usize,
+    collateral: usize,
+) -> solana_sdk::instruction::Instruction {
+    use ballast_client::chain::ata;
+    let admin = m.admin.pubkey();
+    let repay = view
+        .keys(&m.assets[repay].reserve)
+        .expect("a reserve of the view");
+    let collateral = view
+        .keys(&m.assets[collateral].reserve)
+        .expect("a reserve of the view");
+    ballast_client::liquidate(
+        &ballast_client::LiquidationAccounts {
+            liquidator: admin,
+            market: m.market,
+            obligation: *obligation,
+            repay_source: ata(&admin, &repay.mint, &repay.token_program),
+            collateral_destination: Some(ata(&admin, &collateral.mint, &collateral.token_program)),
+            liquidator_obligation: None,
+        },
+        &repay,
+        &collateral,
+        ballast::instructions::LiquidateArgs {
+            max_repay: u64::MAX,
+            min_collateral_out: 0,
+            receive_shares: false,
+        },
+        view.remaining_accounts(state, true),
+    )
+}

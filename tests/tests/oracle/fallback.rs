@@ -114,6 +114,24 @@ async fn liquidate(m: &mut Market) -> (u64, u64) {
     (repaid, seized)
 }
 
+/// The view quotes a maximal liquidation of the borrower's BTC priced by `source` at
+/// `collateral_usd`; the program then moves exactly the quoted tokens (a bonus in the
+/// configured range at that price) and records `source` on BTC's reserve.
+async fn liquidates_as_quoted(m: &mut Market, source: PriceSource, collateral_usd: f64) {
+    let quote = quote(m).await;
+    assert_eq!(quote.source, source);
+    assert!(
+        (quote.collateral_usd - collateral_usd).abs() < 0.01,
+        "{}",
+        quote.collateral_usd
+    );
+    let (repaid, seized) = liquidate(m).await;
+    assert_eq!((repaid, seized), (quote.repay, quote.collateral_out));
+    let bonus = bonus_at(repaid, seized, quote.collateral_usd);
+    assert!(is_a_configured_bonus(bonus), "bonus {bonus}");
+    assert_eq!(m.h.reserve(BTC).await.last_price_source, source as u8);
+}
+
 /// The seized collateral's value at `btc_usd` over the repaid debt's: the liquidation bonus the
 /// liquidator got if the program priced BTC at `btc_usd`.
 fn bonus_at(repaid: u64, seized: u64, btc_usd: f64) -> f64 {
@@ -159,21 +177,10 @@ async fn a_pyth_outage_during_a_crash_is_liquidated_through_the_switchboard_fall
     // Switchboard reports the crash: the liquidation runs on it.
     m.h.set_fallback_price(BTC, 45_000.0);
 
-    // The keeper's view selects the fallback, at its $45 000 (liquidation prices are spot)...
-    let quote = quote(&mut m).await;
-    assert_eq!(quote.source, PriceSource::Fallback);
-    assert!(
-        (quote.collateral_usd - 45_000.0).abs() < 0.01,
-        "{}",
-        quote.collateral_usd
-    );
-    // ...and the program liquidates exactly as quoted, to the token unit.
-    let (repaid, seized) = liquidate(&mut m).await;
-    assert_eq!((repaid, seized), (quote.repay, quote.collateral_out));
-    let bonus = bonus_at(repaid, seized, quote.collateral_usd);
-    assert!(is_a_configured_bonus(bonus), "bonus {bonus}");
+    // The keeper's view selects the fallback at its $45 000 (liquidation prices are spot), and
+    // the program liquidates exactly as quoted.
+    liquidates_as_quoted(&mut m, PriceSource::Fallback, 45_000.0).await;
     let reserve = m.h.reserve(BTC).await;
-    assert_eq!(reserve.last_price_source, PriceSource::Fallback as u8);
     assert_eq!(reserve.last_oracle_publish_time, m.h.now);
     assert!(reserve.last_oracle_publish_time > last_time);
 }
@@ -233,23 +240,9 @@ async fn two_valid_sources_that_disagree_block_new_risk_and_liquidate_at_the_low
     // A withdrawal without debt reads no price: it goes through.
     m.h.withdraw(&m.healthy, BTC, 1).await.expect("no debt");
 
-    // The liquidation values the collateral at the lower spot price, as
-    // the keeper's view quotes it, and records that both sources were used.
-    let quote = quote(&mut m).await;
-    assert_eq!(quote.source, PriceSource::Both);
-    assert!(
-        (quote.collateral_usd - 45_000.0).abs() < 0.01,
-        "{}",
-        quote.collateral_usd
-    );
-    let (repaid, seized) = liquidate(&mut m).await;
-    assert_eq!((repaid, seized), (quote.repay, quote.collateral_out));
-    let bonus = bonus_at(repaid, seized, quote.collateral_usd);
-    assert!(is_a_configured_bonus(bonus), "bonus {bonus}");
-    assert_eq!(
-        m.h.reserve(BTC).await.last_price_source,
-        PriceSource::Both as u8
-    );
+    // The liquidation values the collateral at the lower spot price, as the keeper's view
+    // quotes it, and records that both sources were used.
+    liquidates_as_quoted(&mut m, PriceSource::Both, 45_000.0).await;
 
     // Agreeing again (within 1 %), the primary prices new risk.
     m.h.advance(10);

@@ -100,6 +100,22 @@ pub struct OracleAccounts<'a, 'info> {
 }
 
 /// Reads one configured source's account through its adapter, before any policy.
+/// The first checks of every adapter: the account is the configured one and the trusted
+/// program owns it.
+fn check_account(
+    oracle: &AccountInfo,
+    configured: &Pubkey,
+    trusted_program: &Pubkey,
+) -> Result<()> {
+    require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
+    require_keys_eq!(
+        *oracle.owner,
+        *trusted_program,
+        BallastError::OracleWrongOwner
+    );
+    Ok(())
+}
+
 fn read_raw(market: &Market, config: &OracleConfig, oracle: &AccountInfo) -> Result<RawPrice> {
     match config.source {
         ORACLE_SOURCE_PYTH_LEGACY => {
@@ -344,7 +360,11 @@ mod tests {
 
     #[test]
     fn a_recorded_source_reads_back() {
-        for source in [PriceSource::Primary, PriceSource::Fallback, PriceSource::Both] {
+        for source in [
+            PriceSource::Primary,
+            PriceSource::Fallback,
+            PriceSource::Both,
+        ] {
             assert_eq!(PriceSource::from_recorded(source as u8), Some(source));
         }
         assert_eq!(PriceSource::from_recorded(0), None);

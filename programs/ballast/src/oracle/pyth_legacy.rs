@@ -16,12 +16,7 @@ pub fn read(
     configured: &Pubkey,
     trusted_program: &Pubkey,
 ) -> Result<RawPrice> {
-    require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
-    require_keys_eq!(
-        *oracle.owner,
-        *trusted_program,
-        BallastError::OracleWrongOwner
-    );
+    super::check_account(oracle, configured, trusted_program)?;
     let data = oracle.try_borrow_data()?;
     let account =
         load_price_account::<32, ()>(&data).map_err(|_| error!(BallastError::OracleUnparsable))?;

@@ -16,12 +16,7 @@ pub fn read(
     feed_id: &[u8; 32],
     trusted_program: &Pubkey,
 ) -> Result<RawPrice> {
-    require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
-    require_keys_eq!(
-        *oracle.owner,
-        *trusted_program,
-        BallastError::OracleWrongOwner
-    );
+    super::check_account(oracle, configured, trusted_program)?;
     let data = oracle.try_borrow_data()?;
     let update = PriceUpdateV2::try_deserialize(&mut &data[..])
         .map_err(|_| error!(BallastError::OracleUnparsable))?;

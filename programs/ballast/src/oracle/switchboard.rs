@@ -41,12 +41,7 @@ pub fn read(
     feed_hash: &[u8; 32],
     trusted_program: &Pubkey,
 ) -> Result<RawPrice> {
-    require_keys_eq!(*oracle.key, *configured, BallastError::OracleWrongAccount);
-    require_keys_eq!(
-        *oracle.owner,
-        *trusted_program,
-        BallastError::OracleWrongOwner
-    );
+    super::check_account(oracle, configured, trusted_program)?;
     let data = oracle.try_borrow_data()?;
     let (hash, result) = parse(&data).ok_or(BallastError::OracleUnparsable)?;
     require!(hash == *feed_hash, BallastError::OracleFeedMismatch);
