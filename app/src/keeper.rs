@@ -471,7 +471,7 @@ impl Keeper {
                 return Ok(());
             }
             let remaining = view.remaining_accounts(&obligation, true);
-            if view.is_insolvent(&obligation, &totals) {
+            if view.is_insolvent(&obligation, &valuation) {
                 let debt_usd = totals.debt_value as f64 / ballast::math::WAD as f64;
                 if self.config.dry_run {
                     summary.actions.push(Action::WouldRealizeBadDebt {

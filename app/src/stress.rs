@@ -543,8 +543,9 @@ fn work(
         return Ok(Step::Healthy);
     }
     let market = books.market.clone();
-    if obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&totals) {
-        // `realize_bad_debt`.
+    let write_off = valuation.write_off_totals(obligation).map_err(err)?;
+    if obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&write_off) {
+        // `realize_bad_debt`, insolvent by both sources where two disagree.
         if market.pause_flags & PAUSE_LIQUIDATE != 0 || valuation.any_liquidation_paused() {
             return Err(BallastError::ActionPaused.to_string());
         }

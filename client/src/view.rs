@@ -220,10 +220,16 @@ impl MarketView {
         Ok((valuation, totals))
     }
 
-    /// Whether `obligation` holds debt and no collateral of value under liquidation prices:
-    /// what `realize_bad_debt` accepts.
-    pub fn is_insolvent(&self, obligation: &Obligation, totals: &HealthTotals) -> bool {
-        obligation.has_debt() && self.market.liquidation.holds_no_collateral_of_value(totals)
+    /// Whether `obligation` holds debt and no collateral of value under liquidation prices, by
+    /// both sources where two disagree (`Valuation::write_off_totals`): what `realize_bad_debt`
+    /// accepts.
+    pub fn is_insolvent(&self, obligation: &Obligation, valuation: &Valuation) -> bool {
+        obligation.has_debt()
+            && valuation.write_off_totals(obligation).is_ok_and(|totals| {
+                self.market
+                    .liquidation
+                    .holds_no_collateral_of_value(&totals)
+            })
     }
 }
 

@@ -96,13 +96,7 @@ impl Valuation {
                             return Err(error);
                         }
                         negligible = true;
-                        Some(PolicyPrice {
-                            collateral: last,
-                            debt: last,
-                            spot: last,
-                            publish_time: 0,
-                            source: PriceSource::Primary,
-                        })
+                        Some(PolicyPrice::single(last, last, last, 0))
                     }
                     Err(error) => return Err(error),
                 }
@@ -155,6 +149,24 @@ impl Valuation {
 
     /// Health totals of `obligation` at these prices. Collateral values round down, debt up.
     pub fn totals(&self, obligation: &Obligation) -> Result<HealthTotals> {
+        self.totals_at(obligation, |price| (price.collateral, price.debt))
+    }
+
+    /// The totals a write-off is decided by: as [`Valuation::totals`], except that a reserve
+    /// whose two sources disagree is valued at the higher collateral and the lower debt price
+    /// (`PolicyPrice::write_off_collateral`, `write_off_debt`), so that no obligation solvent by
+    /// either source is written off. (A liquidation still takes the conservative price.)
+    pub fn write_off_totals(&self, obligation: &Obligation) -> Result<HealthTotals> {
+        self.totals_at(obligation, |price| {
+            (price.write_off_collateral, price.write_off_debt)
+        })
+    }
+
+    fn totals_at(
+        &self,
+        obligation: &Obligation,
+        prices: impl Fn(&PolicyPrice) -> (Price, Price),
+    ) -> Result<HealthTotals> {
         let mut totals = HealthTotals::default();
         for deposit in obligation
             .active_deposits()
@@ -165,7 +177,7 @@ impl Valuation {
                 .price
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
             let tokens = entry.reserve.collateral_tokens(deposit.shares)?;
-            let value = collateral_value(tokens, &entry.reserve, price.collateral);
+            let value = collateral_value(tokens, &entry.reserve, prices(&price).0);
             let params = self.collateral_params(obligation, &entry.reserve);
             totals
                 .add_collateral(
@@ -182,7 +194,7 @@ impl Valuation {
                 .ok_or_else(|| error!(BallastError::InvalidRemainingAccounts))?;
             let owed = entry.reserve.owed_tokens(borrow.scaled_debt)?;
             totals
-                .add_debt(debt_value(owed, &entry.reserve, price.debt))
+                .add_debt(debt_value(owed, &entry.reserve, prices(&price).1))
                 .or_err()?;
         }
         Ok(totals)

@@ -340,8 +340,18 @@ impl World {
         }
     }
 
+    /// The price each asset is at, by the model: its primary's feed, or its fallback's while the
+    /// primary is down and the fallback up (the source that still hears the market).
     fn feeds(&self) -> Vec<Feed> {
-        self.h.assets.iter().map(|asset| asset.feed).collect()
+        self.h
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(index, asset)| match asset.fallback {
+                Some(fallback) if self.down[index][0] && !self.down[index][1] => fallback.feed,
+                _ => asset.feed,
+            })
+            .collect()
     }
 
     pub(crate) fn reserve_index(&self, key: &Pubkey) -> usize {

@@ -318,3 +318,33 @@ async fn after_the_fallback_was_used_an_older_pyth_update_is_refused() {
     assert_eq!(reserve.last_oracle_publish_time, m.h.now);
     m.h.check_invariants(&m.everyone).await;
 }
+
+#[tokio::test]
+async fn a_write_off_needs_the_obligation_insolvent_by_both_sources() {
+    let mut m = market().await;
+    // Switchboard reports BTC at cents, fresh and tight; Pyth at $60 000. Valued at the lower
+    // price the borrower holds no collateral of value, but Pyth says it is solvent: no
+    // write-off, and nothing changes.
+    m.h.advance(10);
+    m.h.refresh_prices();
+    m.h.set_fallback_price(BTC, 0.01);
+    let before = m.h.snapshot_users(&[&m.borrower, &m.liquidator]).await;
+    let result =
+        m.h.realize_bad_debt(&m.liquidator, &m.borrower.obligation)
+            .await;
+    m.h.assert_rejected(
+        result,
+        BallastError::NotInsolvent,
+        &[&m.borrower, &m.liquidator],
+        &before,
+    )
+    .await;
+
+    // Both at cents: insolvent by either, written off.
+    m.h.set_price(BTC, 0.01);
+    m.h.realize_bad_debt(&m.liquidator, &m.borrower.obligation)
+        .await
+        .expect("insolvent by both sources");
+    assert!(!m.h.obligation(&m.borrower.obligation).await.has_debt());
+    m.h.check_invariants(&m.everyone).await;
+}

@@ -357,8 +357,11 @@ pub fn apply_liquidation(
     valuation.refresh(&collateral_key, &collateral_after);
     let after = valuation.totals(obligation)?;
     let mut health_after = after.health_factor_wad().or_err()?;
-    let no_collateral_of_value =
-        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&after);
+    // Insolvent by both sources where two disagree (`Valuation::write_off_totals`).
+    let no_collateral_of_value = obligation.has_debt()
+        && market
+            .liquidation
+            .holds_no_collateral_of_value(&valuation.write_off_totals(obligation)?);
     let mut written_off = vec![];
     if no_collateral_of_value && !valuation.any_liquidation_paused() {
         written_off = write_off_positions(obligation, reserves)?;

@@ -53,7 +53,8 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
         now,
     )?;
     valuation.emit_sources();
-    let totals = valuation.totals(obligation)?;
+    // Insolvent by both sources where two disagree (`Valuation::write_off_totals`).
+    let totals = valuation.write_off_totals(obligation)?;
     require!(
         obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&totals),
         BallastError::NotInsolvent

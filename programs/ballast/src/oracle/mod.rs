@@ -90,6 +90,27 @@ pub struct PolicyPrice {
     pub publish_time: i64,
     /// The source it came from.
     pub source: PriceSource,
+    /// What a write-off values collateral and debt at: the same as `collateral` and `debt`,
+    /// except for two disagreeing sources (`PriceSource::Both`), where they are the other
+    /// source's (the higher collateral and the lower debt price). A liquidation takes the
+    /// conservative price; writing debt off needs the obligation insolvent by both sources.
+    pub write_off_collateral: Price,
+    pub write_off_debt: Price,
+}
+
+impl PolicyPrice {
+    /// One source's prices (the primary's until `select_price` says otherwise).
+    pub fn single(collateral: Price, debt: Price, spot: Price, publish_time: i64) -> PolicyPrice {
+        PolicyPrice {
+            collateral,
+            debt,
+            spot,
+            publish_time,
+            source: PriceSource::Primary,
+            write_off_collateral: collateral,
+            write_off_debt: debt,
+        }
+    }
 }
 
 /// The price accounts listed for one reserve: its primary's, and its fallback's when it has one.
@@ -241,6 +262,8 @@ pub fn select_price(
                 spot: p.spot,
                 publish_time: p.publish_time.max(f.publish_time),
                 source: PriceSource::Both,
+                write_off_collateral: max_price(p.collateral, f.collateral),
+                write_off_debt: min_price(p.debt, f.debt),
             })
         }
         (Ok(p), _) => Ok(p),
@@ -292,13 +315,12 @@ pub fn apply_policy(
         expo,
     };
     if kind == PricePolicyKind::Liquidation {
-        return Ok(PolicyPrice {
-            collateral: spot_price,
-            debt: spot_price,
-            spot: spot_price,
-            publish_time: raw.publish_time,
-            source: PriceSource::Primary,
-        });
+        return Ok(PolicyPrice::single(
+            spot_price,
+            spot_price,
+            spot_price,
+            raw.publish_time,
+        ));
     }
     require!(raw.ema_price > 0, BallastError::OracleNonPositive);
     let ema = raw.ema_price as u64;
@@ -307,22 +329,23 @@ pub fn apply_policy(
             .div_ceil(u128::from(BPS)),
     )
     .map_err(|_| BallastError::MathOverflow)?;
-    Ok(PolicyPrice {
-        collateral: Price {
-            mantissa: spot.min(ema).saturating_sub(band),
-            expo,
-        },
-        debt: Price {
-            mantissa: spot
-                .max(ema)
-                .checked_add(band)
-                .ok_or(BallastError::MathOverflow)?,
-            expo,
-        },
-        spot: spot_price,
-        publish_time: raw.publish_time,
-        source: PriceSource::Primary,
-    })
+    let collateral = Price {
+        mantissa: spot.min(ema).saturating_sub(band),
+        expo,
+    };
+    let debt = Price {
+        mantissa: spot
+            .max(ema)
+            .checked_add(band)
+            .ok_or(BallastError::MathOverflow)?,
+        expo,
+    };
+    Ok(PolicyPrice::single(
+        collateral,
+        debt,
+        spot_price,
+        raw.publish_time,
+    ))
 }
 
 #[cfg(test)]
@@ -331,13 +354,7 @@ mod tests {
 
     fn at(mantissa: u64, publish_time: i64) -> PolicyPrice {
         let price = Price { mantissa, expo: -2 };
-        PolicyPrice {
-            collateral: price,
-            debt: price,
-            spot: price,
-            publish_time,
-            source: PriceSource::Primary,
-        }
+        PolicyPrice::single(price, price, price, publish_time)
     }
 
     fn failing() -> Result<PolicyPrice> {
@@ -458,6 +475,14 @@ mod tests {
             select_price(Ok(at(102, 10)), Some(Ok(at(100, 11))), 100, LIQUIDATION, 0).unwrap();
         assert_eq!(both.source, PriceSource::Both);
         assert_eq!((both.collateral.mantissa, both.debt.mantissa), (100, 102));
+        // A write-off needs the obligation insolvent by both: the other source's prices.
+        assert_eq!(
+            (
+                both.write_off_collateral.mantissa,
+                both.write_off_debt.mantissa
+            ),
+            (102, 100)
+        );
         assert_eq!(both.publish_time, 11);
         // Exactly at the tolerance they agree.
         assert!(select_price(Ok(at(100, 10)), Some(Ok(at(101, 10))), 100, STRICT, 0).is_ok());
