@@ -348,3 +348,48 @@ async fn a_write_off_needs_the_obligation_insolvent_by_both_sources() {
     assert!(!m.h.obligation(&m.borrower.obligation).await.has_debt());
     m.h.check_invariants(&m.everyone).await;
 }
+
+#[tokio::test]
+async fn the_fallback_account_cannot_be_withheld_or_swapped() {
+    let mut m = market().await;
+    // Pyth silent past the liquidation policy, Switchboard at the crash: liquidatable only
+    // through the fallback.
+    advance_with_pyth_btc_silent(&mut m.h, 400);
+    m.h.set_fallback_price(BTC, 45_000.0);
+    let obligation = m.h.obligation(&m.borrower.obligation).await;
+    let canonical = m.h.remaining(&obligation, true);
+    let fallback = m.h.assets[BTC].keys.fallback_oracle.expect("a fallback");
+    let at = canonical
+        .iter()
+        .position(|meta| meta.pubkey == fallback)
+        .expect("the fallback is listed");
+    let primary = m.h.assets[BTC].keys.oracle;
+    let mut withheld = canonical.clone();
+    withheld.remove(at);
+    let mut swapped = canonical.clone();
+    swapped[at].pubkey = primary;
+    for (remaining, error) in [
+        (withheld, BallastError::OracleWrongAccount),
+        (swapped, BallastError::OracleWrongAccount),
+        (
+            canonical[..at].to_vec(),
+            BallastError::InvalidRemainingAccounts,
+        ),
+    ] {
+        let before = m.h.snapshot_users(&[&m.borrower, &m.liquidator]).await;
+        let result =
+            m.h.liquidate_with(
+                &m.liquidator,
+                &m.borrower.obligation,
+                USDC,
+                BTC,
+                MAX,
+                remaining,
+            )
+            .await;
+        m.h.assert_rejected(result, error, &[&m.borrower, &m.liquidator], &before)
+            .await;
+    }
+    // The canonical list liquidates.
+    liquidates_as_quoted(&mut m, PriceSource::Fallback, 45_000.0).await;
+}
