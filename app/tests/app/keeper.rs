@@ -526,24 +526,11 @@ async fn an_obligation_too_large_for_a_legacy_transaction_is_liquidated_through_
         .unwrap();
     }
     // $1 000 of each collateral.
-    let b = borrower(&mut m, [80; 32], &[], USDC, 0.0).await;
-    for asset in collateral {
-        let whole = 1_000.0 / m.assets[asset].price;
-        let units = m.tokens(asset, whole);
-        m.mint(&b.keypair.pubkey(), asset, units).await.unwrap();
-        let view = m.view().await.unwrap();
-        let reserve = m.assets[asset].reserve;
-        wallet::deposit(
-            &mut m.chain,
-            &view,
-            &b.keypair,
-            &b.obligation,
-            &reserve,
-            units,
-        )
-        .await
-        .unwrap();
-    }
+    let deposits: Vec<(usize, f64)> = collateral
+        .iter()
+        .map(|&asset| (asset, 1_000.0 / m.assets[asset].price))
+        .collect();
+    let b = borrower(&mut m, [80; 32], &deposits, USDC, 0.0).await;
     // A third, half of the rest, then nearly all that is left: ~97 % of the limit in all.
     for (asset, fill) in debts.into_iter().zip([1.0 / 3.0, 0.5, 0.95]) {
         let units = support::borrowable(&mut m, &b.obligation, asset, fill).await;
