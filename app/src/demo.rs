@@ -145,6 +145,14 @@ pub async fn run_recorded(out: &mut dyn Out, record: bool) -> anyhow::Result<Dem
     Ok(demo.outcome)
 }
 
+/// "accepted", or "rejected, " and the root cause of the refusal.
+fn verdict(result: &anyhow::Result<()>) -> String {
+    match result {
+        Ok(()) => "accepted".to_string(),
+        Err(error) => format!("rejected, {}", error.root_cause()),
+    }
+}
+
 fn keypair(rng: &mut StdRng) -> Keypair {
     Keypair::new_from_array(rng.gen())
 }
@@ -762,10 +770,7 @@ impl Demo<'_> {
                 let line = format!(
                     "{} Dan tries to borrow 10 SOL: {}",
                     self.clock(),
-                    match result {
-                        Ok(()) => "accepted".to_string(),
-                        Err(error) => format!("rejected, {}", error.root_cause()),
-                    }
+                    verdict(&result)
                 );
                 self.say(line);
                 // … while repaying never needs a price.
@@ -922,10 +927,7 @@ impl Demo<'_> {
             "{} Pyth is back at $24200, Switchboard says $22000: {} tries to borrow 100 USDC: {}",
             self.clock(),
             self.people[who].name,
-            match &refused {
-                Ok(()) => "accepted".to_string(),
-                Err(error) => format!("rejected, {}", error.root_cause()),
-            }
+            verdict(&refused)
         );
         self.say(line);
         anyhow::ensure!(
@@ -939,10 +941,7 @@ impl Demo<'_> {
             "{} {} repays 0.1 SOL meanwhile: {}",
             self.clock(),
             self.people[who].name,
-            match &repaid {
-                Ok(()) => "accepted".to_string(),
-                Err(error) => format!("rejected, {}", error.root_cause()),
-            }
+            verdict(&repaid)
         );
         self.say(line);
 
@@ -953,10 +952,7 @@ impl Demo<'_> {
         let line = format!(
             "{} both at $22100: the same borrow is {}",
             self.clock(),
-            match &accepted {
-                Ok(()) => "accepted".to_string(),
-                Err(error) => format!("rejected, {}", error.root_cause()),
-            }
+            verdict(&accepted)
         );
         self.say(line);
         accepted?;

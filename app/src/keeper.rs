@@ -632,9 +632,7 @@ impl Keeper {
         let instructions = self
             .liquidation_instructions(chain, view, key, obligation, plan)
             .await?;
-        let (bytes, keys) =
-            ballast_client::chain::legacy_transaction_size(&instructions, &keeper.pubkey());
-        if bytes > MAX_TRANSACTION_BYTES || keys > MAX_TRANSACTION_ACCOUNTS {
+        if !fits_legacy(&instructions, &keeper.pubkey()).1 {
             // Too large for a legacy transaction (an obligation of many positions whose
             // reserves list fallback oracles): through the keeper's lookup table, so that no
             // obligation is out of reach for its size.
@@ -705,9 +703,7 @@ impl Keeper {
             |reserve| view.oracle_for(reserve),
         ));
         // The legacy path where the transaction fits one; the lookup table where it does not.
-        let (bytes, keys) =
-            ballast_client::chain::legacy_transaction_size(&instructions, &keeper.pubkey());
-        let fits = bytes <= MAX_TRANSACTION_BYTES && keys <= MAX_TRANSACTION_ACCOUNTS;
+        let ((bytes, keys), fits) = fits_legacy(&instructions, &keeper.pubkey());
         let result = if fits && self.config.lookup_table == LookupTables::WhenNeeded {
             record_largest(summary, (bytes, keys, 0));
             match chain.simulate(&instructions, &[&keeper]).await {
@@ -841,6 +837,16 @@ pub async fn run<C: Chain>(
 /// The transaction size limit (bytes) and account limit of one transaction.
 const MAX_TRANSACTION_BYTES: usize = 1_232;
 const MAX_TRANSACTION_ACCOUNTS: usize = 64;
+
+/// The size of `instructions` as a legacy transaction paid by `payer` (bytes, account keys),
+/// and whether one holds it (1 232 bytes, 64 accounts).
+fn fits_legacy(instructions: &[Instruction], payer: &Pubkey) -> ((usize, usize), bool) {
+    let (bytes, keys) = ballast_client::chain::legacy_transaction_size(instructions, payer);
+    (
+        (bytes, keys),
+        bytes <= MAX_TRANSACTION_BYTES && keys <= MAX_TRANSACTION_ACCOUNTS,
+    )
+}
 
 /// Keeps the largest flash transaction of the pass: (bytes, keys, of which from the table).
 fn record_largest(summary: &mut PassSummary, size: (usize, usize, usize)) {

@@ -543,8 +543,10 @@ fn work(
         return Ok(Step::Healthy);
     }
     let market = books.market.clone();
-    let write_off = valuation.write_off_totals(obligation).map_err(err)?;
-    if obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&write_off) {
+    if valuation
+        .holds_no_collateral_of_value(obligation, &market.liquidation)
+        .map_err(err)?
+    {
         // `realize_bad_debt`, insolvent by both sources where two disagree.
         if market.pause_flags & PAUSE_LIQUIDATE != 0 || valuation.any_liquidation_paused() {
             return Err(BallastError::ActionPaused.to_string());

@@ -224,12 +224,9 @@ impl MarketView {
     /// both sources where two disagree (`Valuation::write_off_totals`): what `realize_bad_debt`
     /// accepts.
     pub fn is_insolvent(&self, obligation: &Obligation, valuation: &Valuation) -> bool {
-        obligation.has_debt()
-            && valuation.write_off_totals(obligation).is_ok_and(|totals| {
-                self.market
-                    .liquidation
-                    .holds_no_collateral_of_value(&totals)
-            })
+        valuation
+            .holds_no_collateral_of_value(obligation, &self.market.liquidation)
+            .unwrap_or(false)
     }
 }
 

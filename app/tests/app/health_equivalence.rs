@@ -104,15 +104,7 @@ fn offchain_health_equals_the_programs_check() {
                         .unwrap();
                     let reserve = m.assets[USDC].reserve;
                     let predicted = offchain_borrow_fits(&view, &state, &reserve, units);
-                    let outcome = wallet::borrow(
-                        &mut m.chain,
-                        &view,
-                        &b.keypair,
-                        &b.obligation,
-                        &reserve,
-                        units,
-                    )
-                    .await;
+                    let outcome = support::borrow(m, &b.keypair, &b.obligation, USDC, units).await;
                     let on_chain = match &outcome {
                         Ok(_) => true,
                         Err(error) => {

@@ -534,18 +534,9 @@ async fn an_obligation_too_large_for_a_legacy_transaction_is_liquidated_through_
     // A third, half of the rest, then nearly all that is left: ~97 % of the limit in all.
     for (asset, fill) in debts.into_iter().zip([1.0 / 3.0, 0.5, 0.95]) {
         let units = support::borrowable(&mut m, &b.obligation, asset, fill).await;
-        let view = m.view().await.unwrap();
-        let reserve = m.assets[asset].reserve;
-        wallet::borrow(
-            &mut m.chain,
-            &view,
-            &b.keypair,
-            &b.obligation,
-            &reserve,
-            units,
-        )
-        .await
-        .expect("a borrow of the full obligation fits a legacy transaction");
+        support::borrow(&mut m, &b.keypair, &b.obligation, asset, units)
+            .await
+            .expect("a borrow of the full obligation fits a legacy transaction");
     }
     let state = wallet::read_obligation(&mut m.chain, &b.obligation)
         .await

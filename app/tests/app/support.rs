@@ -65,9 +65,7 @@ pub async fn borrower(
     }
     if fill > 0.0 {
         let units = borrowable(m, &obligation, debt, fill).await;
-        let view = m.view().await.expect("view");
-        let reserve = m.assets[debt].reserve;
-        wallet::borrow(&mut m.chain, &view, &keypair, &obligation, &reserve, units)
+        borrow(m, &keypair, &obligation, debt, units)
             .await
             .expect("borrow");
     }
@@ -75,6 +73,19 @@ pub async fn borrower(
         keypair,
         obligation,
     }
+}
+
+/// `keypair` borrows `units` of `asset` on `obligation` with the wallet command.
+pub async fn borrow(
+    m: &mut LocalMarket,
+    keypair: &Keypair,
+    obligation: &Pubkey,
+    asset: usize,
+    units: u64,
+) -> anyhow::Result<solana_sdk::signature::Signature> {
+    let view = m.view().await.expect("view");
+    let reserve = m.assets[asset].reserve;
+    wallet::borrow(&mut m.chain, &view, keypair, obligation, &reserve, units).await
 }
 
 /// Tokens of `asset` within `fill` of the obligation's remaining strict borrow limit.

@@ -162,6 +162,19 @@ impl Valuation {
         })
     }
 
+    /// Whether `obligation` is to be written off: it holds debt and no collateral of value
+    /// under `liquidation`'s rule, valued at [`Valuation::write_off_totals`]. What
+    /// `realize_bad_debt` requires and a liquidation's write-off checks; the keeper and the
+    /// stress test ask the same.
+    pub fn holds_no_collateral_of_value(
+        &self,
+        obligation: &Obligation,
+        liquidation: &crate::state::LiquidationConfig,
+    ) -> Result<bool> {
+        Ok(obligation.has_debt()
+            && liquidation.holds_no_collateral_of_value(&self.write_off_totals(obligation)?))
+    }
+
     fn totals_at(
         &self,
         obligation: &Obligation,

@@ -358,10 +358,8 @@ pub fn apply_liquidation(
     let after = valuation.totals(obligation)?;
     let mut health_after = after.health_factor_wad().or_err()?;
     // Insolvent by both sources where two disagree (`Valuation::write_off_totals`).
-    let no_collateral_of_value = obligation.has_debt()
-        && market
-            .liquidation
-            .holds_no_collateral_of_value(&valuation.write_off_totals(obligation)?);
+    let no_collateral_of_value =
+        valuation.holds_no_collateral_of_value(obligation, &market.liquidation)?;
     let mut written_off = vec![];
     if no_collateral_of_value && !valuation.any_liquidation_paused() {
         written_off = write_off_positions(obligation, reserves)?;

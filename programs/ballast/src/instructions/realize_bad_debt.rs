@@ -54,9 +54,8 @@ pub fn handle_realize_bad_debt<'info>(ctx: Context<'info, RealizeBadDebt<'info>>
     )?;
     valuation.emit_sources();
     // Insolvent by both sources where two disagree (`Valuation::write_off_totals`).
-    let totals = valuation.write_off_totals(obligation)?;
     require!(
-        obligation.has_debt() && market.liquidation.holds_no_collateral_of_value(&totals),
+        valuation.holds_no_collateral_of_value(obligation, &market.liquidation)?,
         BallastError::NotInsolvent
     );
     require!(

@@ -120,7 +120,6 @@ pub struct OracleAccounts<'a, 'info> {
     pub fallback: Option<&'a AccountInfo<'info>>,
 }
 
-/// Reads one configured source's account through its adapter, before any policy.
 /// The first checks of every adapter: the account is the configured one and the trusted
 /// program owns it.
 fn check_account(
@@ -137,6 +136,7 @@ fn check_account(
     Ok(())
 }
 
+/// Reads one configured source's account through its adapter, before any policy.
 fn read_raw(market: &Market, config: &OracleConfig, oracle: &AccountInfo) -> Result<RawPrice> {
     match config.source {
         ORACLE_SOURCE_PYTH_LEGACY => {
